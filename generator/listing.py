@@ -1,0 +1,121 @@
+"""Pages made from the list of posts: index, tags, archive, feed, sitemap, robots, 404.
+
+Each page is described by a :class:`ListPage` (template, output file and the
+data it shows).  Its cache key is a hash of that data, so after a one-post
+edit only the list pages that show something that changed are rendered.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from itertools import groupby
+
+from .content import Document, slugify
+from .render import RenderedDoc, tag_url
+
+
+@dataclass
+class ListPage:
+    template: str
+    out_path: str
+    url: str
+    data: dict                      # the ``page`` seen by the template (minus computed bits)
+    has_math: bool = False
+
+
+def post_entry(doc: Document, rendered: RenderedDoc) -> dict:
+    """What list pages show of a post (and nothing else, so keys stay tight)."""
+    return {
+        "title": doc.title, "url": doc.url, "date": doc.date, "updated": doc.updated,
+        "undated": doc.undated, "tags": [{"name": t, "url": tag_url(t)} for t in doc.tags],
+        "summary_html": rendered.excerpt_html, "summary_text": rendered.summary_text,
+        "reading_minutes": max(1, -(-rendered.words // 200)),
+        "_math": rendered.excerpt_has_math,
+    }
+
+
+def _paginate(entries: list[dict], per_page: int, first_url: str, template: str,
+              extra: dict) -> list[ListPage]:
+    pages = []
+    chunks = [entries[i: i + per_page] for i in range(0, len(entries), per_page)] or [[]]
+    urls = [first_url] + [f"{first_url}page/{n}/" for n in range(2, len(chunks) + 1)]
+    for n, chunk in enumerate(chunks, start=1):
+        url = urls[n - 1]
+        data = dict(extra)
+        data.update(
+            posts=chunk, url=url,
+            pagination={"number": n, "total": len(chunks),
+                        "prev_url": urls[n - 2] if n > 1 else None,
+                        "next_url": urls[n] if n < len(chunks) else None},
+        )
+        out = url.lstrip("/") + "index.html"
+        pages.append(ListPage(template, out, url, data, any(e["_math"] for e in chunk)))
+    return pages
+
+
+def reserved_outputs(config) -> dict[str, str]:
+    """Outputs the generator always writes, so sources cannot collide with them silently."""
+    return {name: "(generated)" for name in (
+        "index.html", "feed.xml", "sitemap.xml", "robots.txt", "404.html", ".nojekyll",
+        "tags/index.html", "archive/index.html")}
+
+
+def list_pages(posts: list[Document], pages: list[Document], rendered: dict[str, RenderedDoc],
+               config, bodies: dict[str, str]) -> list[ListPage]:
+    entries = [post_entry(p, rendered[p.rel]) for p in posts]
+    result: list[ListPage] = []
+    result += _paginate(entries, config.posts_per_page, "/", "index.html",
+                        {"kind": "home", "title": config.title})
+
+    by_tag: dict[str, tuple[str, list[dict]]] = {}
+    for doc, entry in zip(posts, entries):
+        for tag in doc.tags:
+            slot = by_tag.setdefault(slugify(tag), (tag, []))
+            slot[1].append(entry)
+    tag_list = []
+    for slug in sorted(by_tag, key=lambda s: by_tag[s][0].lower()):
+        name, tagged = by_tag[slug]
+        tag_list.append({"name": name, "url": f"/tags/{slug}/", "count": len(tagged)})
+        result += _paginate(tagged, config.posts_per_page, f"/tags/{slug}/", "tag.html",
+                            {"kind": "tag", "tag": name, "title": f"Posts tagged {name}"})
+    result.append(ListPage("tags.html", "tags/index.html", "/tags/",
+                           {"kind": "tags", "title": "Tags", "url": "/tags/", "tags": tag_list}))
+
+    slim = [{k: e[k] for k in ("title", "url", "date")} for e in entries]
+    years = []
+    for year, group in groupby(slim, key=lambda e: e["date"].year):
+        group = list(group)
+        years.append({"year": year, "url": f"/archive/{year}/", "posts": group})
+        result.append(ListPage("archive.html", f"archive/{year}/index.html", f"/archive/{year}/",
+                               {"kind": "archive", "title": f"Posts from {year}", "url": f"/archive/{year}/",
+                                "years": [years[-1]]}))
+    result.append(ListPage("archive.html", "archive/index.html", "/archive/",
+                           {"kind": "archive", "title": "Archive", "url": "/archive/", "years": years}))
+
+    feed_posts = []
+    for doc, entry in list(zip(posts, entries))[: config.feed_limit]:
+        feed_posts.append(dict(entry, content=bodies.get(doc.rel, "")))
+    newest = max((p.updated or p.date for p in posts), default=dt.datetime(1970, 1, 1, tzinfo=dt.timezone.utc))
+    result.append(ListPage("feed.xml", "feed.xml", "/feed.xml",
+                           {"kind": "feed", "url": "/feed.xml", "posts": feed_posts, "updated": newest}))
+
+    sitemap = [{"url": "/", "lastmod": newest if posts else None}]
+    sitemap += [{"url": d.url, "lastmod": d.updated or (None if d.undated else d.date)} for d in posts]
+    sitemap += [{"url": d.url, "lastmod": d.updated} for d in pages if not d.meta.get("sitemap") is False]
+    sitemap += [{"url": t["url"], "lastmod": None} for t in tag_list]
+    result.append(ListPage("sitemap.xml", "sitemap.xml", "/sitemap.xml",
+                           {"kind": "sitemap", "url": "/sitemap.xml", "entries": sitemap}))
+    result.append(ListPage("robots.txt", "robots.txt", "/robots.txt", {"kind": "robots", "url": "/robots.txt"}))
+    result.append(ListPage("404.html", "404.html", "/404.html",
+                           {"kind": "404", "title": "Page not found", "url": "/404.html"}))
+    return result
+
+
+def render_list_page(item: ListPage, theme, site: dict) -> str:
+    from markupsafe import Markup
+
+    page = dict(item.data, has_math=item.has_math)
+    if "posts" in page and item.template != "feed.xml":
+        page["posts"] = [dict(p, summary_html=Markup(p.get("summary_html", ""))) for p in page["posts"]]
+    return theme.render(item.template, site=site, page=page)

@@ -1,0 +1,52 @@
+"""The Markdown parser: markdown-it-py in CommonMark mode plus our plugins.
+
+Each syntax lives in its own folder as an ``xxx_plugin(md, *, options)``:
+``math``, ``tables``, ``html``, ``links``, ``headings``, ``jekyll`` (Liquid
+preprocessing), and the later pipeline stages' ``cells`` and ``diagrams``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from markdown_it import MarkdownIt
+
+
+@dataclass(frozen=True)
+class MarkdownOptions:
+    base_path: str = "/"
+    anchors: bool = True
+    highlight: bool = True
+    linkify: bool = True
+
+
+def create_parser(options: MarkdownOptions = MarkdownOptions()) -> MarkdownIt:
+    from mdit_py_plugins.deflist import deflist_plugin
+    from mdit_py_plugins.footnote import footnote_plugin
+    from mdit_py_plugins.tasklists import tasklists_plugin
+
+    from .diagnostics import track_inline_lines
+    from .headings import headings_plugin
+    from .highlight import highlight_code
+    from .html import html_plugin
+    from .links import links_plugin
+    from .math import math_plugin
+    from .tables import tables_plugin
+
+    config = {"html": True, "linkify": options.linkify, "typographer": False}
+    if options.highlight:
+        config["highlight"] = highlight_code
+    md = MarkdownIt("commonmark", config)
+    md.enable(["table", "strikethrough"])
+    if options.linkify:
+        md.enable("linkify")
+    track_inline_lines(md)
+    md.use(math_plugin)
+    md.use(tables_plugin)
+    md.use(footnote_plugin)
+    md.use(deflist_plugin)
+    md.use(tasklists_plugin)
+    md.use(links_plugin, base_path=options.base_path)
+    md.use(html_plugin, base_path=options.base_path)
+    md.use(headings_plugin, anchors=options.anchors)
+    return md

@@ -1,0 +1,5 @@
+"""Raw HTML repair: unclosed iframes, in-body MathJax scripts, base path."""
+
+from .index import html_plugin, parse_attributes
+
+__all__ = ["html_plugin", "parse_attributes"]

@@ -1,0 +1,382 @@
+"""Math in Markdown: find every formula, keep its TeX byte-for-byte, mark it for MathJax.
+
+Forms recognised (none of them inside code spans or code blocks):
+
+======================  ==========================================  ===========
+written                 where                                       shown as
+======================  ==========================================  ===========
+``$...$``               inline (Pandoc's rule, see below)           inline
+``$$...$$``             inside a paragraph (kramdown's convention)  inline
+``$$...$$``             alone on its line(s)                        display
+``\\(...\\)``           anywhere                                    inline
+``\\[...\\]``           alone on its line(s) / inside a paragraph   display
+``\\begin{env}...``     known amsmath environments                  display
+``\\\\(...\\\\)``       kramdown-escaped delimiters                 inline
+``\\\\[...\\\\]``       kramdown-escaped delimiters                 display
+======================  ==========================================  ===========
+
+Single-dollar rule (Pandoc's, made a little smarter for real posts): the
+opening ``$`` must not be followed by a space or tab, the closing ``$`` must
+not be preceded by one nor followed by a digit, and a ``\\$`` is a literal
+dollar.  So "it costs $5 and $10" stays prose.  A line break right after the
+opening or right before the closing ``$`` is allowed, because writers put
+``$`` on its own line around multi-line formulas.
+
+The content of a formula is never touched by other Markdown rules: it is cut
+out before escapes, emphasis or links run, and rendered HTML-escaped once.
+Content inside the kramdown-escaped forms is Markdown-unescaped the way
+kramdown does (``\\_`` -> ``_``), so MathJax receives what it got under Jekyll.
+
+Rendering marks each formula with explicit delimiters inside an element of
+class ``math`` (``<span class="math inline">\\(...\\)</span>``,
+``<div class="math display">\\[...\\]</div>``); MathJax is told to look only
+inside such elements, so prose dollars and code can never become math.
+"""
+
+from __future__ import annotations
+
+import re
+
+from markdown_it import MarkdownIt
+from markdown_it.common.utils import escapeHtml
+from markdown_it.rules_block import StateBlock
+from markdown_it.rules_inline import StateInline
+
+from ..diagnostics import inline_line, warn
+
+#: Environments MathJax typesets on their own (``processEnvironments``).
+ENVIRONMENTS = frozenset("""
+    equation equation* align align* alignat alignat* aligned alignedat
+    gather gather* gathered multline multline* flalign flalign* split
+    eqnarray eqnarray* array matrix pmatrix bmatrix Bmatrix vmatrix Vmatrix
+    smallmatrix cases dcases rcases CD subarray
+""".split())
+
+#: Characters kramdown removes the backslash from (its ESCAPED_CHARS).
+KRAMDOWN_ESCAPABLE = frozenset("\\.*_+-`<>()[]{}#!:|\"'$=")
+
+_BEGIN = re.compile(r"\\begin\{([A-Za-z]+\*?)\}")
+_ENV_TAG = re.compile(r"\\(begin|end)\{([A-Za-z]+\*?)\}")
+
+
+def math_plugin(md: MarkdownIt, *, dollars: bool = True, brackets: bool = True,
+                environments: frozenset[str] = ENVIRONMENTS, kramdown_escapes: bool = True) -> None:
+    """Parse TeX math and render it for MathJax.
+
+    :param dollars: recognise ``$...$`` and ``$$...$$``.
+    :param brackets: recognise ``\\(...\\)`` and ``\\[...\\]``.
+    :param environments: names of environments recognised without delimiters.
+    :param kramdown_escapes: recognise ``\\\\(...\\\\)`` / ``\\\\[...\\\\]`` and
+        unescape their content as kramdown does.
+    """
+    opts = _Options(dollars, brackets, environments, kramdown_escapes)
+    md.inline.ruler.before("escape", "math_inline", lambda s, silent: _math_inline(s, silent, opts))
+    md.block.ruler.before("fence", "math_block", lambda s, a, b, silent: _math_block(s, a, b, silent, opts),
+                          {"alt": ["paragraph", "reference", "blockquote", "list", "footnote_def"]})
+    md.add_render_rule("math_inline", render_math_inline)
+    md.add_render_rule("math_block", render_math_block)
+
+
+class _Options:
+    __slots__ = ("dollars", "brackets", "environments", "kramdown")
+
+    def __init__(self, dollars, brackets, environments, kramdown):
+        self.dollars, self.brackets = dollars, brackets
+        self.environments, self.kramdown = environments, kramdown
+
+
+# --------------------------------------------------------------------------
+# scanning helpers (pure functions on strings)
+
+def is_escaped(src: str, pos: int) -> bool:
+    """True when the character at ``pos`` is preceded by an odd number of backslashes."""
+    count = 0
+    pos -= 1
+    while pos >= 0 and src[pos] == "\\":
+        count += 1
+        pos -= 1
+    return count % 2 == 1
+
+
+def find_unescaped(src: str, needle: str, start: int, end: int) -> int:
+    while True:
+        i = src.find(needle, start, end)
+        if i < 0 or not is_escaped(src, i):
+            return i
+        start = i + 1
+
+
+def find_single_dollar_close(src: str, start: int, end: int) -> int:
+    """Position of the ``$`` closing an inline formula whose content starts at ``start``."""
+    i = start
+    while True:
+        i = src.find("$", i, end)
+        if i < 0:
+            return -1
+        if is_escaped(src, i) or src[i - 1] in " \t":
+            i += 1
+            continue
+        if i + 1 < end and src[i + 1].isdigit():
+            i += 1
+            continue
+        return i
+
+
+def single_dollar_opens(src: str, pos: int, end: int) -> bool:
+    return pos + 1 < end and src[pos + 1] not in " \t$"
+
+
+def find_env_end(src: str, name: str, start: int, end: int) -> int:
+    """Index just past the ``\\end{name}`` matching a ``\\begin{name}`` before ``start``."""
+    depth = 1
+    for match in _ENV_TAG.finditer(src, start, end):
+        if match.group(2) != name:
+            continue
+        depth += 1 if match.group(1) == "begin" else -1
+        if depth == 0:
+            return match.end()
+    return -1
+
+
+def kramdown_unescape(text: str) -> str:
+    return re.sub(r"\\(.)", lambda m: m.group(1) if m.group(1) in KRAMDOWN_ESCAPABLE else m.group(0), text)
+
+
+def find_inline_math(src: str, opts: "_Options | None" = None) -> list[tuple[int, int]]:
+    """(start, end) spans of inline math in a single line of text (used by the table rule)."""
+    spans = []
+    pos, end = 0, len(src)
+    while pos < end:
+        ch = src[pos]
+        if ch == "\\" and pos + 1 < end and src[pos + 1] in "\\`$|":
+            if src.startswith("\\\\(", pos) or src.startswith("\\\\[", pos):
+                close = src.find("\\\\" + (")" if src[pos + 2] == "(" else "]"), pos + 3)
+                if close >= 0:
+                    spans.append((pos, close + 3))
+                    pos = close + 3
+                    continue
+            pos += 2
+            continue
+        if ch == "`":
+            run = len(src) - len(src[pos:].lstrip("`"))
+            ticks = src[pos:run]
+            close = src.find(ticks, run)
+            pos = close + len(ticks) if close >= 0 else run
+            continue
+        if ch == "$":
+            if src.startswith("$$", pos):
+                close = find_unescaped(src, "$$", pos + 2, end)
+                if close > pos + 2:
+                    spans.append((pos, close + 2))
+                    pos = close + 2
+                    continue
+            elif single_dollar_opens(src, pos, end):
+                close = find_single_dollar_close(src, pos + 1, end)
+                if close > 0 and "`" not in src[pos:close]:
+                    spans.append((pos, close + 1))
+                    pos = close + 1
+                    continue
+        elif ch == "\\" and src.startswith("\\(", pos):
+            close = _find_bracket_close(src, ")", pos + 2, end)
+            if close >= 0:
+                spans.append((pos, close + 2))
+                pos = close + 2
+                continue
+        pos += 1
+    return spans
+
+
+def _find_bracket_close(src: str, paren: str, start: int, end: int) -> int:
+    """Position of ``\\)`` / ``\\]`` where the backslash is not itself escaped."""
+    i = start
+    needle = "\\" + paren
+    while True:
+        i = src.find(needle, i, end)
+        if i < 0 or not is_escaped(src, i):
+            return i
+        i += 1
+
+
+def _check_envs(tex: str, env: dict, line: int | None) -> None:
+    begins = [m.group(1) for m in _ENV_TAG.finditer(tex) if m.group(1) == "begin"]
+    ends = [m.group(1) for m in _ENV_TAG.finditer(tex) if m.group(1) == "end"]
+    if len(begins) != len(ends):
+        warn(env, line, f"math has {len(begins)} \\begin but {len(ends)} \\end",
+             "every \\begin{...} needs its \\end{...} inside the same formula")
+
+
+# --------------------------------------------------------------------------
+# inline rule
+
+def _push(state: StateInline, tex: str, markup: str, display: bool, is_env: bool, start: int) -> None:
+    token = state.push("math_inline", "math", 0)
+    token.content = tex
+    token.markup = markup
+    token.meta = {"display": display, "env": is_env}
+    state.env["math"] = state.env.get("math", 0) + 1
+    _check_envs(tex, state.env, inline_line(state, start))
+
+
+def _math_inline(state: StateInline, silent: bool, opts: _Options) -> bool:
+    src, pos, end = state.src, state.pos, state.posMax
+    ch = src[pos]
+    if ch == "$" and opts.dollars:
+        if src.startswith("$$", pos):
+            close = find_unescaped(src, "$$", pos + 2, end)
+            if close < 0 or not src[pos + 2: close].strip():
+                if close < 0 and not silent:
+                    warn(state.env, inline_line(state, pos), "unclosed $$: no matching $$ in this paragraph",
+                         "close the formula with $$, or write \\$ for a literal dollar sign")
+                return False
+            if not silent:
+                _push(state, src[pos + 2: close], "$$", False, False, pos)
+            state.pos = close + 2
+            return True
+        if not single_dollar_opens(src, pos, end):
+            return False
+        close = find_single_dollar_close(src, pos + 1, end)
+        if close < 0 or "`" in src[pos + 1: close]:
+            nxt = src[pos + 1]
+            if close < 0 and not silent and not nxt.isdigit() and nxt not in "\n.,;:!?)":
+                if "$" not in src[pos + 1: end]:
+                    warn(state.env, inline_line(state, pos), "unclosed $: no closing $ in this paragraph",
+                         "close the formula with $, or write \\$ for a literal dollar sign")
+            return False
+        if not silent:
+            _push(state, src[pos + 1: close], "$", False, False, pos)
+        state.pos = close + 1
+        return True
+
+    if ch != "\\" or pos + 1 >= end:
+        return False
+    nxt = src[pos + 1]
+    if opts.brackets and nxt in "([":
+        paren = ")" if nxt == "(" else "]"
+        close = _find_bracket_close(src, paren, pos + 2, end)
+        if close < 0:
+            return False
+        if not silent:
+            _push(state, src[pos + 2: close], "\\" + nxt, nxt == "[", False, pos)
+        state.pos = close + 2
+        return True
+    if opts.kramdown and nxt == "\\" and src[pos + 2: pos + 3] in ("(", "["):
+        opener = src[pos + 2]
+        close = src.find("\\\\" + (")" if opener == "(" else "]"), pos + 3, end)
+        if close < 0:
+            return False
+        if not silent:
+            _push(state, kramdown_unescape(src[pos + 3: close]), "\\\\" + opener, opener == "[", False, pos)
+        state.pos = close + 3
+        return True
+    if nxt == "b" and src.startswith("\\begin{", pos):
+        match = _BEGIN.match(src, pos)
+        if not match or match.group(1) not in opts.environments:
+            return False
+        stop = find_env_end(src, match.group(1), match.end(), end)
+        if stop < 0:
+            if not silent:
+                warn(state.env, inline_line(state, pos), f"\\begin{{{match.group(1)}}} without \\end{{{match.group(1)}}}",
+                     "add the matching \\end, or put the environment inside $$...$$")
+            return False
+        if not silent:
+            _push(state, src[pos:stop], "env", True, True, pos)
+        state.pos = stop
+        return True
+    return False
+
+
+# --------------------------------------------------------------------------
+# block rule
+
+def _opener(line: str, opts: _Options) -> tuple[str, str, int] | None:
+    """(markup, closing delimiter, length of opener) for a line that may open block math."""
+    if opts.dollars and line.startswith("$$"):
+        return "$$", "$$", 2
+    if opts.brackets and line.startswith("\\["):
+        return "\\[", "\\]", 2
+    if opts.kramdown and line.startswith("\\\\["):
+        return "\\\\[", "\\\\]", 3
+    if line.startswith("\\begin{"):
+        match = _BEGIN.match(line)
+        if match and match.group(1) in opts.environments:
+            return "env", match.group(1), 0
+    return None
+
+
+def _math_block(state: StateBlock, startLine: int, endLine: int, silent: bool, opts: _Options) -> bool:
+    if state.sCount[startLine] - state.blkIndent >= 4:
+        return False
+    start = state.bMarks[startLine] + state.tShift[startLine]
+    first = state.src[start: state.eMarks[startLine]]
+    found = _opener(first, opts)
+    if found is None:
+        return False
+    markup, closer, skip = found
+
+    def close_in(text: str, begin: int) -> int:
+        """End index of the closing delimiter in ``text``, or -1."""
+        if markup == "env":
+            return find_env_end(text, closer, begin, len(text))
+        if markup == "\\\\[":
+            i = text.find(closer, begin)
+        else:
+            i = find_unescaped(text, closer, begin, len(text))
+        return i + len(closer) if i >= 0 else -1
+
+    begin = len(_BEGIN.match(first).group(0)) if markup == "env" else skip
+    last = startLine
+    joined = first
+    stop = close_in(joined, begin)
+    while stop < 0:
+        last += 1
+        if last >= endLine or state.isEmpty(last) or state.sCount[last] < state.blkIndent:
+            return False
+        joined += "\n" + state.src[state.bMarks[last] + state.tShift[last]: state.eMarks[last]]
+        stop = close_in(joined, begin)
+    if joined[stop:].strip():
+        return False  # text after the closing delimiter: it is inline math in a paragraph
+    if silent:
+        return True
+
+    text = state.getLines(startLine, last + 1, state.blkIndent, False)
+    text = text[len(text) - len(text.lstrip(" \t")):]
+    if markup == "env":
+        tex = text.rstrip()
+    else:
+        body = text[skip:]
+        body = body[: len(body.rstrip()) - len(closer)]
+        tex = body[1:] if body.startswith("\n") else body
+        tex = tex[:-1] if tex.endswith("\n") else tex
+        if markup == "\\\\[":
+            tex = kramdown_unescape(tex)
+    token = state.push("math_block", "math", 0)
+    token.block = True
+    token.content = tex
+    token.markup = markup
+    token.map = [startLine, last + 1]
+    token.meta = {"env": markup == "env"}
+    state.env["math"] = state.env.get("math", 0) + 1
+    _check_envs(tex, state.env, startLine)
+    state.line = last + 1
+    return True
+
+
+# --------------------------------------------------------------------------
+# rendering
+
+def render_math_inline(self, tokens, idx, options, env) -> str:
+    token = tokens[idx]
+    tex = escapeHtml(token.content)
+    if token.meta.get("env"):
+        return f'<span class="math display">{tex}</span>'
+    if token.meta.get("display"):
+        return f'<span class="math display">\\[{tex}\\]</span>'
+    return f'<span class="math inline">\\({tex}\\)</span>'
+
+
+def render_math_block(self, tokens, idx, options, env) -> str:
+    token = tokens[idx]
+    tex = escapeHtml(token.content)
+    if token.meta.get("env"):
+        return f'<div class="math display">{tex}</div>\n'
+    return f'<div class="math display">\\[{tex}\\]</div>\n'

@@ -1,0 +1,207 @@
+"""Render one document: Liquid subset -> Markdown -> HTML body -> full page.
+
+This is the per-document work of the build, run in parallel worker processes
+for big sites.  It receives everything it needs in a :class:`RenderTask` and
+returns a small :class:`RenderedDoc` record; the page itself is written
+straight into the staging folder by the worker.
+"""
+
+from __future__ import annotations
+
+import html as html_lib
+import math
+import os
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from .content import Document
+from .errors import Diagnostic
+
+
+@dataclass(frozen=True)
+class SiteContext:
+    """What every page of a build shares (picklable, sent to workers once)."""
+
+    site: dict                      # exposed to templates as ``site``
+    base_path: str
+    absolute_base: str
+    toc_min_headings: int
+    excerpt_separator: str
+    post_urls: dict                 # Jekyll post name / slug -> URL, for {% post_url %}
+
+
+@dataclass
+class RenderTask:
+    doc: Document
+    out_path: str
+    key: str
+    template: str
+    prev: dict | None = None        # {"title", "url"} of the older post
+    next: dict | None = None        # {"title", "url"} of the newer post
+    exec_result: Any = None         # generator.execute.PostResult, when the post has cells
+    keep_body: bool = False         # return the body HTML (for the feed)
+
+
+@dataclass
+class RenderedDoc:
+    rel: str
+    key: str
+    out_path: str
+    excerpt_html: str
+    summary_text: str
+    has_math: bool
+    excerpt_has_math: bool
+    words: int
+    diagnostics: list[Diagnostic] = field(default_factory=list)
+    body_html: str | None = None
+    out_stat: tuple = ()
+    extra_files: list[tuple[str, str]] = field(default_factory=list)  # (out_path, source path)
+
+
+_TAGS = re.compile(r"<[^>]+>")
+
+
+def html_to_text(fragment: str, limit: int = 300) -> str:
+    text = html_lib.unescape(_TAGS.sub("", fragment))
+    text = re.sub(r"\s+", " ", text).strip()
+    if len(text) > limit:
+        text = text[: limit - 1].rsplit(" ", 1)[0] + "…"
+    return text
+
+
+def _liquid(doc: Document, ctx: SiteContext, diagnostics: list[Diagnostic]) -> str:
+    from .markdown.jekyll import LiquidContext, has_liquid, render_liquid
+
+    if not has_liquid(doc.body):
+        return doc.body
+    page = {"title": doc.title, "url": doc.url, "date": doc.date.isoformat(),
+            "tags": list(doc.tags), "categories": list(doc.categories)}
+    page.update({k: v for k, v in doc.meta.items() if isinstance(k, str) and k not in page})
+    lctx = LiquidContext(site=ctx.site["liquid"], page=page, base_path=ctx.base_path,
+                         absolute_base=ctx.absolute_base, post_url=ctx.post_urls.get,
+                         diagnostics=diagnostics)
+    return render_liquid(doc.body, lctx, path=doc.rel, line_offset=doc.body_line)
+
+
+def render_body(doc: Document, md, ctx: SiteContext, exec_result: Any = None):
+    """Markdown body -> (html, toc, RenderedDoc fields)."""
+    diagnostics: list[Diagnostic] = []
+    body = _liquid(doc, ctx, diagnostics)
+    env: dict[str, Any] = {"path": doc.rel, "body_line": doc.body_line}
+    if exec_result is not None:
+        env["exec"] = exec_result
+    tokens = md.parse(body, env)
+    html = md.renderer.render(tokens, md.options, env)
+
+    toc = []
+    if len(env.get("toc", ())) >= max(ctx.toc_min_headings, 1) and doc.meta.get("toc", True) is not False:
+        toc = [{"level": e["level"], "id": e["id"],
+                "html": md.renderer.renderInline(e["children"], md.options, env)} for e in env["toc"]]
+
+    excerpt_tokens = None
+    for i, token in enumerate(tokens):
+        if token.type == "html_block" and token.content.strip() == ctx.excerpt_separator:
+            excerpt_tokens = tokens[:i]
+            break
+    if excerpt_tokens is None:
+        for i, token in enumerate(tokens):
+            if token.type == "paragraph_open" and token.level == 0:
+                j = i
+                while tokens[j].type != "paragraph_close":
+                    j += 1
+                excerpt_tokens = tokens[i: j + 1]
+                break
+    excerpt_html = md.renderer.render(excerpt_tokens, md.options, env) if excerpt_tokens else ""
+    words = 0
+    for token in tokens:
+        if token.type == "inline":
+            words += sum(len(c.content.split()) for c in token.children or () if c.type == "text")
+        elif token.type in ("fence", "code_block"):
+            words += len(token.content.split()) // 3
+    for line, message, hint in env.get("diagnostics", ()):
+        diagnostics.append(Diagnostic(doc.rel, doc.body_line + line if line is not None else None, message, hint))
+    return html, toc, {
+        "excerpt_html": excerpt_html,
+        "summary_text": doc.summary or html_to_text(excerpt_html),
+        "has_math": env.get("math", 0) > 0,
+        "excerpt_has_math": 'class="math' in excerpt_html,
+        "words": words,
+        "diagnostics": diagnostics,
+        "features": env.get("features", set()),
+    }
+
+
+def tag_url(name: str) -> str:
+    from .content import slugify
+
+    return f"/tags/{slugify(name)}/"
+
+
+def page_context(doc: Document, body_html: str, toc: list, info: dict, task: RenderTask,
+                 extra: dict | None = None) -> dict:
+    from markupsafe import Markup
+
+    page = {
+        "kind": doc.kind, "title": doc.title, "url": doc.url, "date": doc.date, "updated": doc.updated,
+        "undated": doc.undated, "description": doc.summary or info["summary_text"],
+        "tags": [{"name": t, "url": tag_url(t)} for t in doc.tags],
+        "body": Markup(body_html), "toc": [dict(t, html=Markup(t["html"])) for t in toc],
+        "reading_minutes": max(1, math.ceil(info["words"] / 200)) if doc.kind == "post" else None,
+        "prev": task.prev, "next": task.next, "has_math": info["has_math"],
+        "features": sorted(info["features"]), "meta": doc.meta,
+    }
+    if extra:
+        page.update(extra)
+    return page
+
+
+def write_file(staging: Path, out_path: str, data: str | bytes) -> tuple:
+    target = staging / out_path
+    target.parent.mkdir(parents=True, exist_ok=True)
+    with open(target, "wb") as fh:
+        fh.write(data.encode("utf-8") if isinstance(data, str) else data)
+    st = os.stat(target)
+    return (st.st_size, st.st_mtime_ns)
+
+
+# --------------------------------------------------------------------------
+# worker side: one parser and one theme per process
+
+_WORKER: dict[str, Any] = {}
+
+
+def setup_worker(md, theme, ctx: SiteContext, staging: Path, hooks=None) -> None:
+    _WORKER.update(md=md, theme=theme, ctx=ctx, staging=staging, hooks=hooks)
+
+
+def render_task(task: RenderTask) -> RenderedDoc:
+    md, theme, ctx, staging = _WORKER["md"], _WORKER["theme"], _WORKER["ctx"], _WORKER["staging"]
+    hooks = _WORKER.get("hooks")
+    doc = task.doc
+    body_html, toc, info = render_body(doc, md, ctx, task.exec_result)
+    extra = hooks.page_extra(doc, task) if hooks else None
+    page = page_context(doc, body_html, toc, info, task, extra)
+    html = theme.render(task.template, site=ctx.site, page=page)
+    stat = write_file(staging, task.out_path, html)
+    extra_files = hooks.extra_files(doc, task) if hooks else []
+    return RenderedDoc(
+        rel=doc.rel, key=task.key, out_path=task.out_path, excerpt_html=info["excerpt_html"],
+        summary_text=info["summary_text"], has_math=info["has_math"],
+        excerpt_has_math=info["excerpt_has_math"], words=info["words"],
+        diagnostics=info["diagnostics"], body_html=body_html if task.keep_body else None,
+        out_stat=stat, extra_files=extra_files,
+    )
+
+
+def render_chunk(tasks: list[RenderTask]) -> list[RenderedDoc | Exception]:
+    from .errors import BuildError
+
+    results: list[RenderedDoc | Exception] = []
+    for task in tasks:
+        try:
+            results.append(render_task(task))
+        except BuildError as exc:
+            results.append(exc)
+    return results
