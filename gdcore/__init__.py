@@ -1,0 +1,39 @@
+"""gdcore — gradient descent from scratch, with numpy only.
+
+The computing core of the blog's executable math posts:
+
+    linear       the line ŷ = b + w·x: predict, errors, mse, gradients, step
+    descent      gradient_descent (batch, mini-batch, stochastic) and learning-rate studies
+    optimizers   SGD, Momentum, Adam and learning-rate schedules
+    scaling      StandardScaler
+    surface      loss grids, cross-sections, curvature, gradient checks
+    datasets     small synthetic data sets
+"""
+
+import importlib
+
+from . import datasets, optimizers, scaling, surface
+from .descent import DescentResult, History, classify, compare_learning_rates, gradient_descent
+from .linear import errors, gradients, init_params, least_squares, mse, predict, step
+from .optimizers import SGD, Adam, Constant, ExponentialDecay, Momentum, StepDecay
+from .scaling import StandardScaler
+from .surface import check_gradients, curvature, hessian, loss_grid
+
+__version__ = "0.1.0"
+
+_LAZY = ()
+
+__all__ = [
+    "DescentResult", "History", "classify", "compare_learning_rates", "gradient_descent",
+    "errors", "gradients", "init_params", "least_squares", "mse", "predict", "step",
+    "SGD", "Adam", "Constant", "ExponentialDecay", "Momentum", "StepDecay",
+    "StandardScaler", "check_gradients", "curvature", "hessian", "loss_grid",
+    "datasets", "optimizers", "scaling", "surface", *_LAZY,
+]
+
+
+def __getattr__(name):
+    # Plotting pulls in matplotlib (~0.3 s); posts that only compute never pay for it.
+    if name in _LAZY:
+        return importlib.import_module(f".{name}", __name__)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
