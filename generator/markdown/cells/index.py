@@ -1,0 +1,112 @@
+"""markdown-it plugin: executable ``{python}`` cells and inline ``{python} expr``.
+
+Parsing turns
+
+- a fence whose info string is ``{python}`` (or ``python {exec}``) into an
+  ``exec_cell`` token, with ``meta`` = ``{"index", "options", "code",
+  "line", "problems"}`` (``line``: first code line, 1-based, in the parsed
+  text; ``problems``: invalid ``#|`` options, raised by ``extract_program``
+  which knows the file), and
+- inline code starting with ``{python} `` into an ``exec_inline`` token, with
+  ``meta`` = ``{"index", "expr", "line", "cells_before"}``.
+
+Rendering reads the execution results from ``env["exec"]`` (a PostResult);
+without it the code is shown with a "not executed" note.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+
+from markdown_it import MarkdownIt
+from markdown_it.common.utils import escapeHtml
+from markdown_it.rules_core import StateCore
+from markdown_it.token import Token
+
+from generator.execute.options import merge_options
+from generator.markdown.cells.parse import parse_cell
+from generator.markdown.cells.render import outputs_html
+
+_INFO_RE = re.compile(r"^(?:\{python\}|python\s+\{\s*exec\s*\})$")
+INLINE_PREFIX = "{python} "
+
+
+def cells_plugin(md: MarkdownIt, *, language: str = "python") -> None:
+    """Add executable cells to ``md``.
+
+    :param language: language name passed to ``md.options.highlight`` and
+        used in the ``language-`` class of the displayed code
+    """
+    md.core.ruler.after("inline", "exec_cells", _find_cells)
+
+    def render_cell(self, tokens: Sequence[Token], idx: int, options, env) -> str:
+        token = tokens[idx]
+        meta = token.meta
+        result = (env or {}).get("exec")
+        cell = result.cells[meta["index"]] if result is not None and meta["index"] < len(result.cells) else None
+        opts = cell.options if cell is not None and cell.options else \
+            merge_options((env or {}).get("exec_defaults"), meta["options"])
+        if not opts["include"]:
+            return ""
+        parts = []
+        if opts["echo"]:
+            parts.append(_code_html(meta["code"], language, options))
+        if cell is None:
+            if opts["eval"]:
+                parts.append('<p class="cell-note">not executed</p>\n')
+        elif cell.status == "missing":
+            parts.append(f'<p class="cell-note cell-missing">output missing: {escapeHtml(cell.reason)}</p>\n')
+        elif opts["output"]:
+            parts.append(outputs_html(cell.outputs, options=opts, cell_number=meta["index"] + 1,
+                                      render_caption=lambda text: md.renderInline(text)))
+        label = opts.get("label")
+        attrs = f' id="{escapeHtml(label)}"' if label else ""
+        return f'<div class="cell"{attrs}>\n' + "".join(parts) + "</div>\n"
+
+    def render_inline(self, tokens: Sequence[Token], idx: int, options, env) -> str:
+        meta = tokens[idx].meta
+        result = (env or {}).get("exec")
+        values = result.inline_values if result is not None else []
+        if meta["index"] < len(values) and values[meta["index"]] is not None:
+            return escapeHtml(values[meta["index"]])
+        return (f'<code class="cell-inline-missing" title="not executed">'
+                f'{escapeHtml(INLINE_PREFIX + meta["expr"])}</code>')
+
+    md.add_render_rule("exec_cell", render_cell)
+    md.add_render_rule("exec_inline", render_inline)
+
+
+def _find_cells(state: StateCore) -> None:
+    """Retype executable fences and inline code, numbering both in document order."""
+    cells = inline = 0
+    for token in state.tokens:
+        if token.type == "fence" and _INFO_RE.match(token.info.strip()):
+            parsed = parse_cell(token.content, first_line=token.map[0] + 2)
+            token.type = "exec_cell"
+            token.meta = {"index": cells, "options": parsed.options, "code": parsed.code,
+                          "line": parsed.line, "problems": parsed.problems}
+            cells += 1
+        elif token.type == "inline" and token.children:
+            breaks = 0
+            for child in token.children:
+                if child.type in ("softbreak", "hardbreak"):
+                    breaks += 1
+                elif child.type == "code_inline" and child.content.startswith(INLINE_PREFIX):
+                    child.type = "exec_inline"
+                    child.meta = {"index": inline, "expr": child.content[len(INLINE_PREFIX):].strip(),
+                                  "line": token.map[0] + 1 + breaks if token.map else 1,
+                                  "cells_before": cells}
+                    inline += 1
+
+
+def _code_html(code: str, language: str, options) -> str:
+    # The same steps as markdown-it's own fence renderer.
+    highlighted = ""
+    if options.highlight:
+        highlighted = options.highlight(code, language, "") or ""
+    if not highlighted:
+        highlighted = escapeHtml(code)
+    if highlighted.startswith("<pre"):
+        return highlighted + "\n"
+    return f'<pre><code class="{escapeHtml(options.langPrefix + language)}">{highlighted}</code></pre>\n'

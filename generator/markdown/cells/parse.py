@@ -1,0 +1,62 @@
+"""Read a cell's ``#|`` option lines (Quarto's convention) into a mapping."""
+
+from __future__ import annotations
+
+import re
+import textwrap
+from dataclasses import dataclass, field
+
+import yaml
+
+from generator.execute.options import check_options
+
+
+@dataclass
+class ParsedCell:
+    code: str                 # the body without the option lines
+    options: dict             # the cell's own options (not merged with defaults)
+    line: int                 # line of the first code line, relative to the parsed text (1-based)
+    problems: list = field(default_factory=list)  # (line, message, hint) in the parsed text
+
+
+def parse_cell(content: str, *, first_line: int) -> ParsedCell:
+    """Split a fence body (starting at ``first_line``) into options and code."""
+    lines = content.split("\n")
+    count = 0
+    while count < len(lines) and lines[count].startswith("#|"):
+        count += 1
+    option_lines = [ln[2:] for ln in lines[:count]]
+    code = "\n".join(lines[count:])
+    options, problems = {}, []
+    if option_lines:
+        options, problems = _parse_options(option_lines, first_line)
+    return ParsedCell(code, options, first_line + count, problems)
+
+
+def _parse_options(option_lines: list[str], first_line: int) -> tuple[dict, list]:
+    text = textwrap.dedent("\n".join(option_lines))
+    try:
+        data = yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        line = first_line + (mark.line if mark else 0)
+        problem = getattr(exc, "problem", None) or str(exc)
+        return {}, [(line, f"cell options are not valid YAML: {problem}",
+                     "write options as '#| key: value', one per line")]
+    if data is None:
+        return {}, []
+    if not isinstance(data, dict):
+        return {}, [(first_line, "cell options must be 'key: value' lines",
+                     "write options as '#| key: value', one per line")]
+    problems = []
+    for problem in check_options(data):
+        problems.append((_line_of(problem.key, option_lines, first_line), problem.message, problem.hint))
+    return data, problems
+
+
+def _line_of(key: str, option_lines: list[str], first_line: int) -> int:
+    pattern = re.compile(rf"^\s*{re.escape(key)}\s*:")
+    for i, line in enumerate(option_lines):
+        if pattern.match(line):
+            return first_line + i
+    return first_line
