@@ -153,6 +153,7 @@ class WorkerProcess:
             remaining = deadline - time.monotonic()
             if remaining <= 0:
                 self.kill()
+                self._drain(0.5)  # keep what it wrote last (a faulthandler dump)
                 return self._failed("timeout", f"timed out after {timeout:g} s")
             for key, _ in self.selector.select(min(remaining, 0.5)):
                 if key.data == "sock":
@@ -182,20 +183,7 @@ class WorkerProcess:
 
     def _died(self) -> Reply:
         """The socket closed: collect the rest of fd 2 (a faulthandler dump) and the exit status."""
-        deadline = time.monotonic() + 2
-        open_pipes = [k.fileobj for k in self.selector.get_map().values() if k.data != "sock"]
-        while open_pipes and time.monotonic() < deadline:
-            for key, _ in self.selector.select(0.2):
-                if key.data == "sock":
-                    if not self.sock.recv(1 << 16):
-                        self.selector.unregister(self.sock)
-                    continue
-                data = os.read(key.fileobj.fileno(), 1 << 16)
-                if data:
-                    self.split[key.data].feed(data)
-                else:
-                    self.selector.unregister(key.fileobj)
-                    open_pipes.remove(key.fileobj)
+        self._drain(2)
         try:
             code = self.proc.wait(timeout=2)
         except subprocess.TimeoutExpired:
@@ -210,6 +198,23 @@ class WorkerProcess:
         else:
             detail = f"exited with status {code}"
         return self._failed("died", detail)
+
+    def _drain(self, seconds: float) -> None:
+        """Read what is left in the pipes until they close (or ``seconds`` pass)."""
+        deadline = time.monotonic() + seconds
+        open_pipes = [k.fileobj for k in self.selector.get_map().values() if k.data != "sock"]
+        while open_pipes and time.monotonic() < deadline:
+            for key, _ in self.selector.select(0.2):
+                if key.data == "sock":
+                    if not self.sock.recv(1 << 16):
+                        self.selector.unregister(self.sock)
+                    continue
+                data = os.read(key.fileobj.fileno(), 1 << 16)
+                if data:
+                    self.split[key.data].feed(data)
+                else:
+                    self.selector.unregister(key.fileobj)
+                    open_pipes.remove(key.fileobj)
 
     def _failed(self, failure: str, detail: str) -> Reply:
         self.dead = True

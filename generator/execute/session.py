@@ -10,6 +10,7 @@ and silently re-running whatever cells lie between it and the target.
 from __future__ import annotations
 
 import os
+import re
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -23,6 +24,8 @@ from generator.execute.options import BUILTIN
 from generator.execute.plan import (CellStep, InlineStep, PostPlan, cell_components, cell_key,
                                     inline_key, state_after)
 from generator.execute.runner import Reply, WorkerProcess
+
+_GRACE = 0.5  # seconds between the worker's stack dump and the kill
 
 
 @dataclass(frozen=True)
@@ -184,9 +187,9 @@ class _Session:
         tmp = None
         if not silent:
             tmp = str(self.ctx.cache.scratch_dir() / f"{key}.{os.getpid()}.pkl")
-        msg = {"op": "run", "source": cell.source, "line": cell.line, "silent": silent,
-               "fig_format": opts.get("fig-format", "svg"), "checkpoint": tmp}
         timeout = float(opts.get("timeout", BUILTIN["timeout"]))
+        msg = {"op": "run", "source": cell.source, "line": cell.line, "silent": silent,
+               "fig_format": opts.get("fig-format", "svg"), "checkpoint": tmp, "timeout": timeout}
         reply = self._ask(msg, timeout=timeout, cell=cell.index)
         if reply is None:
             return False
@@ -248,15 +251,19 @@ class _Session:
 
     # -- talking to the worker -----------------------------------------------------------
     def _ask(self, msg: dict, *, timeout: float, cell: int | None = None, inline: int | None = None) -> Reply | None:
-        reply = self.worker.request(msg, timeout=timeout)
+        # A moment of grace lets the worker dump its stack when the time is up.
+        reply = self.worker.request(msg, timeout=timeout + _GRACE)
         if reply.message is not None:
             return reply
+        if reply.failure == "timeout":
+            reply.detail = f"timed out after {timeout:g} s"
         if cell is not None:
             what, line = f"cell {cell + 1}", self.req.cells[cell].line
         elif inline is not None:
             what, line = f"inline expression {inline + 1}", self.req.inline[inline].line
         else:
             what, line = "restoring a checkpoint", None
+        stack = _user_stack(reply.stderr, self.req.display_path)
         if reply.failure == "timeout":
             message = f"{what} timed out after {timeout:g} s and was stopped"
             hint = ("make it faster, or raise the limit with '#| timeout: N' in the cell "
@@ -264,12 +271,13 @@ class _Session:
         elif reply.failure == "output":
             message = f"{what} {reply.detail} and was stopped"
             hint = "print less (the page shows at most the first 1 MB of a cell's output)"
+            stack = ""
         else:
             message = f"{what} killed its worker process ({reply.detail})"
             hint = "the cell crashed the Python process (os._exit, a segfault in C code, running out of memory...)"
-            tail = _tail(reply.stderr)
-            if tail:
-                hint += "\n" + tail
+        if stack:
+            hint += "\n" + stack
+        line = _innermost_line(stack, self.req.display_path) or line
         self.errors.append(Diagnostic(self.req.display_path, line, message, hint))
         return None
 
@@ -322,6 +330,22 @@ def _merge_fd_output(result: dict, reply: Reply, error: dict | None) -> list[dic
     if error:
         outputs.append({"kind": "error", "text": error["traceback"]})
     return outputs
+
+
+def _user_stack(stderr: str, display_path: str) -> str:
+    """The end of what the worker wrote to fd 2, without the worker's own frames."""
+    keep = []
+    for line in stderr.strip().splitlines()[-40:]:
+        if "/_worker/" in line or 'File "<string>"' in line or line.startswith("Extension modules:"):
+            continue
+        keep.append(line)
+    return "\n".join(keep).strip()[-3000:]
+
+
+def _innermost_line(stack: str, display_path: str) -> int | None:
+    """The first (most recent) frame in the post of a faulthandler dump."""
+    match = re.search(rf'File "{re.escape(display_path)}", line (\d+)', stack)
+    return int(match.group(1)) if match else None
 
 
 def _tail(text: str, lines: int = 30) -> str:

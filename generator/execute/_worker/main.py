@@ -119,6 +119,9 @@ class Worker:
         try:
             compiled = runcode.compile_cell(msg["source"], filename=self.filename,
                                             first_line=msg["line"])
+            if msg.get("timeout"):
+                # Where was it stuck?  Dumped to fd 2 just before the parent kills us.
+                faulthandler.dump_traceback_later(msg["timeout"], file=sys.__stderr__)
             self.recorder.active = True
             try:
                 exec(compiled.body, self.ns)
@@ -127,6 +130,7 @@ class Worker:
                     self._show(eval(compiled.last, self.ns))
             finally:
                 self.recorder.active = False
+                faulthandler.cancel_dump_traceback_later()
         except capture.OutputLimitExceeded as exc:
             error = {"fatal": "output", "message": str(exc)}
         except BaseException as exc:  # SystemExit and KeyboardInterrupt too: never end silently
