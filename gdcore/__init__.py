@@ -7,12 +7,13 @@ The computing core of the blog's executable math posts:
     optimizers   SGD, Momentum, Adam and learning-rate schedules
     scaling      StandardScaler
     surface      loss grids, cross-sections, curvature, gradient checks
+    nn           Dense and Conv2D layers, activations, losses, backpropagation
     datasets     small synthetic data sets
 """
 
 import importlib
 
-from . import datasets, optimizers, scaling, surface
+from . import datasets, nn, optimizers, scaling, surface
 from .descent import DescentResult, History, classify, compare_learning_rates, gradient_descent
 from .linear import errors, gradients, init_params, least_squares, mse, predict, step
 from .optimizers import SGD, Adam, Constant, ExponentialDecay, Momentum, StepDecay
@@ -28,7 +29,7 @@ __all__ = [
     "errors", "gradients", "init_params", "least_squares", "mse", "predict", "step",
     "SGD", "Adam", "Constant", "ExponentialDecay", "Momentum", "StepDecay",
     "StandardScaler", "check_gradients", "curvature", "hessian", "loss_grid",
-    "datasets", "optimizers", "scaling", "surface", *_LAZY,
+    "datasets", "nn", "optimizers", "scaling", "surface", *_LAZY,
 ]
 
 
