@@ -97,8 +97,8 @@ def in_range(value, name, low, high, *, low_open=False, high_open=True):
 def count(value, name, *, minimum=1):
     """An integer >= minimum (epochs, batch sizes, layer widths)."""
     if isinstance(value, bool) or not isinstance(value, numbers.Integral) or value < minimum:
-        what = "positive integer" if minimum == 1 else f"integer >= {minimum}"
-        raise ValueError(f"{name} must be a {what}, got {value!r}")
+        what = "a positive integer" if minimum == 1 else f"an integer >= {minimum}"
+        raise ValueError(f"{name} must be {what}, got {value!r}")
     return int(value)
 
 

@@ -207,29 +207,34 @@ class _Residuals:
 class _Moments:
     """The MSE and its gradient from centred moments of the data, O(d²) per call.
 
-    With means x̄, ȳ and (population) covariances
-        S = 1/N Σ (x_i − x̄)(x_i − x̄)ᵀ,  s = 1/N Σ (x_i − x̄)(y_i − ȳ),  s_yy = 1/N Σ (y_i − ȳ)²
-    and the mean residual ē = b + w·x̄ − ȳ:
-        L = ē² + (wᵀS w − 2 wᵀs + s_yy)
-        ∂L/∂b = 2ē,   ∂L/∂w = 2(ē x̄ + S w − s)
-    Centring matters: raw XᵀX and Xᵀy are dominated by the means, and
-    subtracting nearly equal large numbers would lose the digits that the
-    residual-based path keeps.
+    Write the residual as e_i = ē + (w·(x_i − x̄) − (y_i − ȳ)) with the mean
+    residual ē = b + w·x̄ − ȳ. With S = 1/N Σ (x_i − x̄)(x_i − x̄)ᵀ and w*, r*
+    the slope and mean squared residual of the best centred fit (one pass at
+    the start), completing the square gives
+
+        L = ē² + (w − w*)ᵀ S (w − w*) + r*
+        ∂L/∂b = 2ē,   ∂L/∂w = 2(ē x̄ + S (w − w*))
+
+    Every term of L is ≥ 0, so nothing cancels: the expanded form
+    wᵀSw − 2wᵀs + s_yy would lose the digits of a small loss to a large var(y).
     """
 
     def __init__(self, X, y):
         n = len(y)
         self.x_mean, self.y_mean = X.mean(axis=0), y.mean()
         Xc, yc = X - self.x_mean, y - self.y_mean
-        self.S, self.s, self.s_yy = Xc.T @ Xc / n, Xc.T @ yc / n, yc @ yc / n
+        self.S = Xc.T @ Xc / n
+        self.w_best = np.linalg.lstsq(Xc, yc, rcond=None)[0]
+        r = yc - Xc @ self.w_best
+        self.r_best = r @ r / n
 
     def loss_and_gradient(self, theta, Z, y, grad):
         b, w = theta[0], theta[1:]
         mean_error = b + w @ self.x_mean - self.y_mean
-        Sw = self.S @ w
+        S_dw = self.S @ (w - self.w_best)
         grad[0] = 2 * mean_error
-        grad[1:] = 2 * (mean_error * self.x_mean + Sw - self.s)
-        return mean_error**2 + (w @ Sw - 2 * (w @ self.s) + self.s_yy)
+        grad[1:] = 2 * (mean_error * self.x_mean + S_dw)
+        return mean_error**2 + (w - self.w_best) @ S_dw + self.r_best
 
     def loss(self, theta):
         return self.losses(theta[None, :])[0]
@@ -238,8 +243,8 @@ class _Moments:
         """L for many parameter rows at once (thetas of shape (R, d + 1))."""
         b, W = thetas[:, 0], thetas[:, 1:]
         mean_error = b + W @ self.x_mean - self.y_mean
-        spread = np.einsum("rj,rj->r", W @ self.S, W) - 2 * (W @ self.s) + self.s_yy
-        return mean_error**2 + spread
+        dW = W - self.w_best
+        return mean_error**2 + np.einsum("rj,rj->r", dW @ self.S, dW) + self.r_best
 
 
 # ----------------------------------------------------------------- plumbing
