@@ -14,7 +14,8 @@ import hashlib
 import os
 import re
 from dataclasses import dataclass, field
-from pathlib import Path, PurePosixPath
+from functools import lru_cache
+from pathlib import Path
 from typing import Any
 
 from .config import SiteConfig
@@ -118,18 +119,34 @@ def split_front_matter(text: str, rel: str) -> tuple[dict, str, int]:
     import yaml
 
     try:
-        meta = yaml.load(yaml_text, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
+        meta = yaml.load(yaml_text, Loader=_loader())
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
         raise BuildError(f"invalid YAML in front matter: {problem}", path=rel,
                          line=mark.line + 2 if mark else 1,
                          hint="check quoting: values with ':' or starting with '[', '{', '*' need quotes") from None
+    except (ValueError, TypeError, RecursionError) as exc:
+        raise BuildError(f"invalid front matter: {exc}", path=rel, line=1) from None
     if meta is None:
         meta = {}
     if not isinstance(meta, dict):
         raise BuildError("front matter must be key: value lines", path=rel, line=2)
     return meta, body, body_line
+
+
+@lru_cache(maxsize=1)
+def _loader():
+    """YAML's safe loader, but dates stay strings: :func:`parse_date` reads them
+    and reports a bad one with its line, instead of YAML raising a bare error."""
+    import yaml
+
+    base = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+    loader = type("FrontMatterLoader", (base,), {})
+    loader.yaml_implicit_resolvers = {
+        first: [r for r in resolvers if r[0] != "tag:yaml.org,2002:timestamp"]
+        for first, resolvers in base.yaml_implicit_resolvers.items()}
+    return loader
 
 
 def front_matter_line(text: str, key: str) -> int | None:
@@ -157,18 +174,21 @@ def parse_date(value: Any, tz: dt.tzinfo) -> dt.datetime:
         text = value.strip()
         text = re.sub(r"\s*([+-]\d{2}):?(\d{2})$", r" \1\2", text) if re.search(r"\d[ T]\d", text) else text
         text = re.sub(r"\s*Z$", " +0000", text)
+        problem = None
         for fmt in _DATE_FORMATS:
             for candidate in (text, text.replace(" +", "+").replace(" -", "-")):
                 try:
                     result = dt.datetime.strptime(candidate, fmt)
                     break
-                except ValueError:
+                except ValueError as exc:
+                    if "does not match format" not in str(exc) and "unconverted data" not in str(exc):
+                        problem = str(exc)
                     continue
             else:
                 continue
             break
         else:
-            raise ValueError(f"cannot read {value!r} as a date")
+            raise ValueError(f"{value!r}: {problem}" if problem else f"cannot read {value!r} as a date")
     else:
         raise ValueError(f"cannot read {value!r} as a date")
     if result.tzinfo is None:
@@ -325,89 +345,84 @@ def expand_permalink(pattern: str, doc: Document) -> str:
 
 def url_to_output(url: str, rel: str) -> tuple[str, str]:
     """Site URL -> (normalized URL, file under the output folder).  Refuses escapes."""
-    parts = url.split("/")
+    parts = [p for p in url.split("/") if p]
     if any(p in ("..", ".") for p in parts) or "\\" in url or "\x00" in url:
         raise BuildError(f"permalink {url!r} would write outside the output folder", path=rel,
                          hint="use a plain path such as /notes/my-post/")
-    path = PurePosixPath(url.lstrip("/"))
-    if url.endswith("/") or not path.name:
-        out = (path / "index.html").as_posix() if path.name else "index.html"
-        norm = "/" + (path.as_posix() + "/" if path.name else "")
-    elif path.suffix in (".html", ".htm", ".xml", ".txt", ".json"):
-        out, norm = path.as_posix(), "/" + path.as_posix()
-    else:
-        out, norm = (path / "index.html").as_posix(), "/" + path.as_posix() + "/"
-    return norm, out
+    path = "/".join(parts)
+    if not path:
+        return "/", "index.html"
+    last = parts[-1]
+    if not url.endswith("/") and "." in last and last.rsplit(".", 1)[1] in ("html", "htm", "xml", "txt", "json"):
+        return "/" + path, path
+    return "/" + path + "/", path + "/index.html"
 
 
 # --------------------------------------------------------------------------
 # the whole site
 
 def _excluded(rel_to_content: str, patterns: tuple) -> bool:
-    name = rel_to_content.rsplit("/", 1)[-1]
-    if name.startswith(".") or any(part.startswith(".") for part in rel_to_content.split("/")):
+    if rel_to_content.startswith(".") or "/." in rel_to_content:
         return True
+    if not patterns:
+        return False
+    name = rel_to_content.rsplit("/", 1)[-1]
     return any(fnmatch.fnmatch(rel_to_content, p) or fnmatch.fnmatch(name, p) for p in patterns)
 
 
-def _walk(folder: Path):
-    for dirpath, dirnames, filenames in os.walk(folder):
-        dirnames[:] = sorted(d for d in dirnames if not d.startswith("."))
-        for name in sorted(filenames):
-            yield Path(dirpath) / name
-
-
-def discover(root: Path, config: SiteConfig) -> tuple[list[tuple[Path, str, Path | None]], list[tuple[Path, str, Path | None]], list[StaticFile]]:
-    """Find (path, kind, bundle) of posts and pages, and the static files under content/."""
+def discover(root: Path, config: SiteConfig):
+    """Find posts and pages as (path, kind, bundle) and the static files under content/."""
     content = root / "content"
     posts: list[tuple[Path, str, Path | None]] = []
     pages: list[tuple[Path, str, Path | None]] = []
     static: list[StaticFile] = []
     if not content.is_dir():
         return posts, pages, static
-    posts_dir, pages_dir = content / "posts", content / "pages"
-    bundles = set()
-    if posts_dir.is_dir():
-        for index in posts_dir.rglob("index.md"):
-            if not _excluded(index.relative_to(content).as_posix(), config.exclude):
-                bundles.add(index.parent)
-    for path in _walk(content):
-        rel_c = path.relative_to(content).as_posix()
-        if _excluded(rel_c, config.exclude):
-            continue
-        bundle = next((b for b in bundles if b in path.parents or b == path.parent), None)
-        is_md = path.suffix.lower() in MARKDOWN_SUFFIXES
-        if bundle is not None:
-            if path == bundle / "index.md":
-                posts.append((path, "post", bundle))
-            continue  # other bundle files travel with their post
-        if is_md and posts_dir in path.parents:
-            posts.append((path, "post", None))
-        elif is_md and pages_dir in path.parents:
-            pages.append((path, "page", None))
-        elif is_md and path.parent == content:
-            pages.append((path, "page", None))
-        else:
-            static.append(StaticFile(path, rel_c, "content/" + rel_c))
+    base = str(content)
+    cut = len(base) + 1
+    bundle_of: dict[str, str] = {}  # folder (relative to content/) -> bundle folder
+    for dirpath, dirnames, filenames in os.walk(base):
+        dirnames[:] = sorted(d for d in dirnames if not d.startswith("."))
+        rel_dir = dirpath[cut:]
+        parent_bundle = bundle_of.get(rel_dir.rsplit("/", 1)[0]) if "/" in rel_dir else None
+        if parent_bundle is None and rel_dir.startswith("posts/") and "index.md" in filenames:
+            parent_bundle = rel_dir
+        if parent_bundle is not None:
+            bundle_of[rel_dir] = parent_bundle
+        for name in sorted(filenames):
+            rel_c = f"{rel_dir}/{name}" if rel_dir else name
+            if _excluded(rel_c, config.exclude):
+                continue
+            path = Path(dirpath, name)
+            if parent_bundle is not None:
+                if rel_c == parent_bundle + "/index.md":
+                    posts.append((path, "post", content / parent_bundle))
+                continue  # other bundle files travel with their post
+            is_md = name.lower().endswith(MARKDOWN_SUFFIXES)
+            if is_md and rel_c.startswith("posts/"):
+                posts.append((path, "post", None))
+            elif is_md and (rel_c.startswith("pages/") or not rel_dir):
+                pages.append((path, "page", None))
+            else:
+                static.append(StaticFile(path, rel_c, "content/" + rel_c))
     return posts, pages, static
 
 
 def assign_urls(docs: list[Document], config: SiteConfig, root: Path) -> None:
     for doc in docs:
         if doc.permalink:
-            url = doc.permalink
+            url = expand_permalink(doc.permalink, doc) if ":" in doc.permalink else doc.permalink
         elif doc.kind == "post":
             url = expand_permalink(config.permalink, doc)
         else:
-            rel = doc.path.relative_to(root / "content")
-            if rel.parts and rel.parts[0] == "pages":
-                rel = rel.relative_to("pages")
-            stem = rel.with_suffix("").as_posix()
+            rel = doc.rel[len("content/"):]
+            rel = rel[len("pages/"):] if rel.startswith("pages/") else rel
+            stem = rel.rsplit(".", 1)[0]
             if stem == "index":
                 url = "/"
             else:
-                parent = rel.parent.as_posix()
-                slug = doc.slug if parent == "." else parent + "/" + doc.slug
+                parent = stem.rsplit("/", 1)[0] if "/" in stem else ""
+                slug = f"{parent}/{doc.slug}" if parent else doc.slug
                 url = config.page_permalink.replace(":slug", slug).replace(":title", slug)
         doc.url, doc.out_path = url_to_output(url, doc.rel)
 
@@ -442,8 +457,8 @@ def load_site(root: Path, config: SiteConfig, *, drafts: bool,
     posts: list[Document] = []
     pages: list[Document] = []
     for path, kind, bundle in posts_found + pages_found:
-        rel = path.relative_to(root).as_posix()
-        st = path.stat()
+        rel = "content/" + str(path)[len(str(root / "content")) + 1:].replace(os.sep, "/")
+        st = os.stat(path)
         stamp = (st.st_mtime_ns, st.st_size)
         doc = reuse.get(rel) if reuse else None
         if doc is None or doc.stamp != stamp:

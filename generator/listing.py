@@ -8,6 +8,7 @@ edit only the list pages that show something that changed are rendered.
 from __future__ import annotations
 
 import datetime as dt
+import html
 from dataclasses import dataclass
 from itertools import groupby
 
@@ -29,9 +30,10 @@ def post_entry(doc: Document, rendered: RenderedDoc) -> dict:
     return {
         "title": doc.title, "url": doc.url, "date": doc.date, "updated": doc.updated,
         "undated": doc.undated, "tags": [{"name": t, "url": tag_url(t)} for t in doc.tags],
-        "summary_html": rendered.excerpt_html, "summary_text": rendered.summary_text,
+        "summary_html": html.escape(doc.summary) if doc.summary else rendered.excerpt_html,
+        "summary_text": rendered.summary_text,
         "reading_minutes": max(1, -(-rendered.words // 200)),
-        "_math": rendered.excerpt_has_math,
+        "_math": rendered.excerpt_has_math and not doc.summary,
     }
 
 

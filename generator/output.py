@@ -1,10 +1,19 @@
-"""Write the site into a fresh staging folder, then swap it in.
+"""Write the site into a staging folder, then swap it in.
 
-The previous output is never modified: unchanged files are hard-linked from it
-into the staging folder (or copied where links are impossible) and changed
-files are written as new files.  Only when the whole build succeeded does the
-staging folder replace the output folder; a failing build leaves the previous
-site exactly as it was.
+The previous output is never modified.  The staging folder is the output from
+the build before last, recycled: its folders already exist (creating a
+thousand folders costs more than rendering a thousand unchanged pages), and
+every file in it is brought to the new state without touching the live site:
+
+* an unchanged file becomes a hard link to the live output's file (nothing
+  to do if it already is one: same inode);
+* a changed file is written under a temporary name and renamed over the old
+  entry, so an inode shared with the live site is never written into;
+* files the new site does not have are deleted.
+
+Only when the whole build succeeded are the two folders swapped (three
+renames).  A failing build leaves the live site exactly as it was; the staging
+folder is hidden (``.NAME.staging``) and reconciled again on the next build.
 """
 
 from __future__ import annotations
@@ -34,64 +43,152 @@ def check_output_dir(out_dir: Path, site_root: Path) -> None:
                          hint="delete it yourself or choose another output folder with --out")
 
 
+def _make_room(target: str) -> None:
+    """Make ``target``'s folder exist, removing files or folders in the way."""
+    parent = os.path.dirname(target)
+    try:
+        os.makedirs(parent, exist_ok=True)
+    except (FileExistsError, NotADirectoryError):
+        # a file sits where a folder is needed (a permalink changed shape)
+        probe = parent
+        while probe and not os.path.isdir(probe):
+            if os.path.lexists(probe):
+                os.unlink(probe)
+                break
+            probe = os.path.dirname(probe)
+        os.makedirs(parent, exist_ok=True)
+    if os.path.isdir(target) and not os.path.islink(target):
+        shutil.rmtree(target)
+
+
+def _replace(tmp: str, target: str) -> None:
+    try:
+        os.replace(tmp, target)
+    except (FileNotFoundError, NotADirectoryError, IsADirectoryError):
+        _make_room(target)
+        os.replace(tmp, target)
+
+
+def write_atomic(root: Path | str, out_path: str, data: str | bytes) -> tuple:
+    """Write a new file at ``root/out_path`` (never into an existing inode); return its stat."""
+    target = os.path.join(root, out_path)
+    tmp = target + ".~tmp"
+    payload = data.encode("utf-8") if isinstance(data, str) else data
+    try:
+        fh = open(tmp, "wb")
+    except (FileNotFoundError, NotADirectoryError):
+        _make_room(target)
+        fh = open(tmp, "wb")
+    with fh:
+        fh.write(payload)
+    _replace(tmp, target)
+    st = os.stat(target)
+    return (st.st_size, st.st_mtime_ns)
+
+
 class Staging:
     def __init__(self, out_dir: Path):
         self.out_dir = out_dir
-        self.path = out_dir.parent / f".{out_dir.name}.staging-{os.getpid()}"
+        self.path = out_dir.parent / f".{out_dir.name}.staging"
+        self._swap = out_dir.parent / f".{out_dir.name}.swap"
         out_dir.parent.mkdir(parents=True, exist_ok=True)
-        for stale in out_dir.parent.glob(f".{out_dir.name}.staging-*"):
-            shutil.rmtree(stale, ignore_errors=True)
-        for stale in out_dir.parent.glob(f".{out_dir.name}.old-*"):
-            shutil.rmtree(stale, ignore_errors=True)
-        self.path.mkdir()
-        (self.path / MARKER).write_text("This folder is written by build.py; it is replaced on every build.\n")
-        self._dirs: set[Path] = {self.path}
-
-    def _parent(self, target: Path) -> None:
-        parent = target.parent
-        if parent not in self._dirs:
-            parent.mkdir(parents=True, exist_ok=True)
-            self._dirs.add(parent)
+        if self._swap.exists():  # a swap was interrupted between its renames
+            if self.out_dir.exists():
+                shutil.rmtree(self._swap, ignore_errors=True)
+            else:
+                os.rename(self._swap, self.out_dir)
+        if not self.path.is_dir():
+            if self.path.exists():
+                self.path.unlink()
+            self.path.mkdir()
+        self.wanted: set[str] = {MARKER}
+        marker = self.path / MARKER
+        if not marker.exists():
+            marker.write_text("This folder is written by build.py; it is replaced on every build.\n")
 
     def write(self, out_path: str, data: str | bytes) -> tuple:
-        target = self.path / out_path
-        self._parent(target)
-        with open(target, "wb") as fh:
-            fh.write(data.encode("utf-8") if isinstance(data, str) else data)
-        st = os.stat(target)
-        return (st.st_size, st.st_mtime_ns)
+        self.wanted.add(out_path)
+        return write_atomic(self.path, out_path, data)
+
+    def add(self, out_path: str) -> None:
+        """Record a file a worker process wrote."""
+        self.wanted.add(out_path)
 
     def reuse(self, out_path: str, stat: tuple) -> bool:
-        """Link the previous build's file if it is still what that build wrote."""
-        old = self.out_dir / out_path
+        """Link the live output's file if it is still exactly what the last build wrote."""
+        live = os.path.join(self.out_dir, out_path)
         try:
-            st = os.stat(old)
+            st = os.stat(live)
         except OSError:
             return False
         if (st.st_size, st.st_mtime_ns) != tuple(stat):
             return False
-        target = self.path / out_path
-        self._parent(target)
+        target = os.path.join(self.path, out_path)
         try:
-            os.link(old, target)
+            mine = os.stat(target)
+            if (mine.st_ino, mine.st_dev) == (st.st_ino, st.st_dev):
+                self.wanted.add(out_path)
+                return True
         except OSError:
-            shutil.copy2(old, target)
+            pass
+        tmp = target + ".~tmp"
+        try:
+            os.link(live, tmp)
+        except FileExistsError:
+            os.unlink(tmp)
+            os.link(live, tmp)
+        except (FileNotFoundError, NotADirectoryError):
+            _make_room(target)
+            os.link(live, tmp)
+        except OSError:  # no hard links here (another file system): copy
+            shutil.copy2(live, tmp)
+        _replace(tmp, target)
+        self.wanted.add(out_path)
         return True
 
     def copy(self, source: Path, out_path: str) -> tuple:
-        target = self.path / out_path
-        self._parent(target)
-        shutil.copyfile(source, target)
+        target = os.path.join(self.path, out_path)
+        tmp = target + ".~tmp"
+        try:
+            shutil.copyfile(source, tmp)
+        except (FileNotFoundError, NotADirectoryError):
+            if not os.path.exists(source):
+                raise
+            _make_room(target)
+            shutil.copyfile(source, tmp)
+        _replace(tmp, target)
+        self.wanted.add(out_path)
         st = os.stat(target)
         return (st.st_size, st.st_mtime_ns)
 
+    def _prune(self) -> None:
+        """Delete what the new site does not have (left over from the build before last)."""
+        root = str(self.path)
+        prefix = len(root) + 1
+        for dirpath, dirnames, filenames in os.walk(root, topdown=False):
+            rel_dir = dirpath[prefix:]
+            for name in filenames:
+                rel = f"{rel_dir}/{name}" if rel_dir else name
+                if rel not in self.wanted:
+                    os.unlink(os.path.join(dirpath, name))
+            for name in dirnames:
+                full = os.path.join(dirpath, name)
+                if os.path.islink(full):
+                    os.unlink(full)
+                else:
+                    try:
+                        os.rmdir(full)  # only succeeds when empty
+                    except OSError:
+                        pass
+
     def commit(self) -> None:
-        old = self.out_dir.parent / f".{self.out_dir.name}.old-{os.getpid()}"
+        self._prune()
         if self.out_dir.exists():
-            os.rename(self.out_dir, old)
-        os.rename(self.path, self.out_dir)
-        if old.exists():
-            shutil.rmtree(old, ignore_errors=True)
+            os.rename(self.out_dir, self._swap)
+            os.rename(self.path, self.out_dir)
+            os.rename(self._swap, self.path)
+        else:
+            os.rename(self.path, self.out_dir)
 
     def abort(self) -> None:
-        shutil.rmtree(self.path, ignore_errors=True)
+        """Nothing to undo: the live output was never touched."""

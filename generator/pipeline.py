@@ -78,11 +78,11 @@ def _post_urls(site: Site) -> dict[str, str]:
     """Names a ``{% post_url %}`` may use: the file stem (2018-08-12-slug) and the slug."""
     urls: dict[str, str] = {}
     for doc in site.posts:
-        stem = (doc.bundle.name if doc.bundle else doc.path.stem)
-        urls.setdefault(stem, doc.url)
+        rel = doc.rel[len("content/posts/"):] if doc.rel.startswith("content/posts/") else doc.rel
+        rel = rel[: -len("/index.md")] if doc.bundle else rel.rsplit(".", 1)[0]
+        urls.setdefault(rel.rsplit("/", 1)[-1], doc.url)
         urls.setdefault(doc.slug, doc.url)
-        rel_posts = doc.path.relative_to(site.root / "content" / "posts").with_suffix("").as_posix()
-        urls.setdefault(rel_posts, doc.url)
+        urls.setdefault(rel, doc.url)
     return urls
 
 
@@ -203,6 +203,7 @@ def build(options: BuildOptions) -> BuildReport:
                     new.bodies[result.rel] = (result.key, result.body_html)
                     result.body_html = None
                 rendered[result.rel] = result
+                staging.add(result.out_path)
                 new.outputs[result.out_path] = (result.key, result.out_stat)
                 report.rendered += 1
         new.rendered = rendered
@@ -275,9 +276,9 @@ def _static(site: Site, root: Path, config: SiteConfig, staging: Staging,
             new.outputs[out_path] = previous
         else:
             new.outputs[out_path] = (k, staging.copy(path, out_path))
-    css = pygments_css(config.highlight_light, config.highlight_dark)
-    k = ("pygments", cache.key(css))
+    k = ("pygments", config.highlight_light, config.highlight_dark)
     previous = old.outputs.get("assets/theme/pygments.css")
     if not (previous and previous[0] == k and staging.reuse("assets/theme/pygments.css", previous[1])):
-        previous = (k, staging.write("assets/theme/pygments.css", css))
+        previous = (k, staging.write("assets/theme/pygments.css",
+                                     pygments_css(config.highlight_light, config.highlight_dark)))
     new.outputs["assets/theme/pygments.css"] = previous

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import html as html_lib
 import math
-import os
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -18,6 +17,7 @@ from typing import Any
 
 from .content import Document
 from .errors import Diagnostic
+from .output import write_atomic
 
 
 @dataclass(frozen=True)
@@ -157,15 +157,6 @@ def page_context(doc: Document, body_html: str, toc: list, info: dict, task: Ren
     return page
 
 
-def write_file(staging: Path, out_path: str, data: str | bytes) -> tuple:
-    target = staging / out_path
-    target.parent.mkdir(parents=True, exist_ok=True)
-    with open(target, "wb") as fh:
-        fh.write(data.encode("utf-8") if isinstance(data, str) else data)
-    st = os.stat(target)
-    return (st.st_size, st.st_mtime_ns)
-
-
 # --------------------------------------------------------------------------
 # worker side: one parser and one theme per process
 
@@ -184,7 +175,7 @@ def render_task(task: RenderTask) -> RenderedDoc:
     extra = hooks.page_extra(doc, task) if hooks else None
     page = page_context(doc, body_html, toc, info, task, extra)
     html = theme.render(task.template, site=ctx.site, page=page)
-    stat = write_file(staging, task.out_path, html)
+    stat = write_atomic(staging, task.out_path, html)
     extra_files = hooks.extra_files(doc, task) if hooks else []
     return RenderedDoc(
         rel=doc.rel, key=task.key, out_path=task.out_path, excerpt_html=info["excerpt_html"],

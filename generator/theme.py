@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
-import json
+import re
 from functools import lru_cache
 from pathlib import Path
 
@@ -31,26 +31,44 @@ def _datefmt(value: dt.datetime | None, fmt: str = "%B %d, %Y") -> str:
     return value.strftime(fmt).replace(" 0", " ")
 
 
+_REFERENCE = re.compile(r"""\{%-?\s*(?:extends|include|import|from)\s+["']([^"']+)["']""")
+
+
 class Theme:
     """The Jinja environment of one build, with per-template fingerprints."""
 
     def __init__(self, site_root: Path, base_path: str, absolute_base: str):
+        self.dirs = [d for d in (site_root / "templates", BUILTIN_TEMPLATES) if d.is_dir()]
+        self._base_path, self._absolute_base = base_path, absolute_base
+        self._env = None
+        self._fingerprints: dict[str, str] = {}
+
+    @property
+    def env(self):
+        """The Jinja environment, created on first use (a no-change build never needs it)."""
+        if self._env is None:
+            self._env = self._make_env()
+        return self._env
+
+    def __getstate__(self):
+        return {**self.__dict__, "_env": None}
+
+    def _make_env(self):
         import jinja2
 
-        self.dirs = [d for d in (site_root / "templates", BUILTIN_TEMPLATES) if d.is_dir()]
-        self.env = jinja2.Environment(
+        base_path, absolute_base = self._base_path, self._absolute_base
+        env = jinja2.Environment(
             loader=jinja2.FileSystemLoader([str(d) for d in self.dirs]),
             autoescape=jinja2.select_autoescape(["html", "xml"], default_for_string=True),
             undefined=jinja2.ChainableUndefined,
             trim_blocks=True, lstrip_blocks=True, keep_trailing_newline=True,
             auto_reload=False, cache_size=-1,
         )
-        self.env.filters["isodate"] = _isodate
-        self.env.filters["datefmt"] = _datefmt
-        self.env.filters["tojson"] = lambda v: json.dumps(v, sort_keys=True)
-        self.env.globals["url"] = lambda path: base_path + str(path).lstrip("/")
-        self.env.globals["abs_url"] = lambda path: absolute_base + "/" + str(path).lstrip("/")
-        self._fingerprints: dict[str, str] = {}
+        env.filters["isodate"] = _isodate
+        env.filters["datefmt"] = _datefmt
+        env.globals["url"] = lambda path: base_path + str(path).lstrip("/")
+        env.globals["abs_url"] = lambda path: absolute_base + "/" + str(path).lstrip("/")
+        return env
 
     def source_path(self, name: str) -> Path | None:
         for folder in self.dirs:
@@ -59,10 +77,9 @@ class Theme:
         return None
 
     def fingerprint(self, name: str) -> str:
-        """Hash of a template and every template it pulls in."""
+        """Hash of a template and every template it pulls in (found by a regex, so
+        that computing it does not need Jinja; a dynamic include is not followed)."""
         if name not in self._fingerprints:
-            import jinja2.meta
-
             seen: dict[str, bytes] = {}
             todo = [name]
             while todo:
@@ -74,12 +91,7 @@ class Theme:
                     raise BuildError(f"template {current!r} not found in {', '.join(map(str, self.dirs))}")
                 data = path.read_bytes()
                 seen[current] = data
-                try:
-                    ast = self.env.parse(data.decode("utf-8"))
-                except Exception as exc:
-                    line = getattr(exc, "lineno", None)
-                    raise BuildError(f"template error: {exc}", path=str(path), line=line) from None
-                todo.extend(t for t in jinja2.meta.find_referenced_templates(ast) if t)
+                todo.extend(_REFERENCE.findall(data.decode("utf-8", "replace")))
             digest = hashlib.sha1()
             for key in sorted(seen):
                 digest.update(key.encode() + b"\0" + seen[key] + b"\0")

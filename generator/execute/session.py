@@ -122,8 +122,13 @@ class _Session:
     def _start(self) -> bool:
         ctx, req = self.ctx, self.req
         limits = ctx.limits
-        self.worker = WorkerProcess(cwd=req.cwd, project_root=ctx.project_root,
-                                    display_cap=limits.display_cap, hard_cap=limits.hard_cap)
+        try:
+            self.worker = WorkerProcess(cwd=req.cwd, project_root=ctx.project_root,
+                                        display_cap=limits.display_cap, hard_cap=limits.hard_cap)
+        except OSError as exc:
+            self.errors.append(Diagnostic(req.display_path, None,
+                                          f"could not start a worker to execute this post: {exc}"))
+            return False
         init = {
             "op": "init", "display_path": req.display_path, "source_path": str(req.source_path),
             "seed": req.seed, "cwd": str(req.cwd), "site_root": str(ctx.site_root),

@@ -12,8 +12,10 @@ def _lexer(lang: str):
     from pygments.lexers import get_lexer_by_name
     from pygments.util import ClassNotFound
 
+    from .fastlex import accelerate
+
     try:
-        return get_lexer_by_name(lang, stripnl=False, ensurenl=False)
+        return accelerate(get_lexer_by_name(lang, stripnl=False, ensurenl=False))
     except ClassNotFound:
         return None
 

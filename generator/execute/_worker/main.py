@@ -17,6 +17,7 @@ import socket
 import sys
 import time
 import types
+import warnings
 
 from _worker import audit, capture, checkpoint, figures, protocol, runcode
 
@@ -40,6 +41,9 @@ class Worker:
         sys.path[:] = [init["cwd"], init["site_root"], init["project_root"]] + base
         sys.argv = [self.filename]
         sys.dont_write_bytecode = True  # never leave __pycache__ in content/
+        # plt.show() is harmless here (figures are collected after each cell),
+        # so its "non-interactive backend" warning would only clutter the page.
+        warnings.filterwarnings("ignore", message=".*non-interactive.*cannot be shown")
         try:
             with open(init["source_path"], encoding="utf-8") as f:
                 runcode.register_source(self.filename, f.read())
@@ -56,6 +60,7 @@ class Worker:
         self.sink: capture.OutputSink | None = None
         self.shown: list = []   # figures already saved in this cell (identity)
         self.fig_format = "svg"
+        self.silent = False
         self.fresh_namespace()
 
     # -- namespace -------------------------------------------------------
@@ -81,7 +86,7 @@ class Worker:
             self._show(obj)
 
     def _show(self, obj) -> None:
-        if obj is None or self.sink is None:
+        if obj is None or self.sink is None or self.silent:
             return
         recording, self.recorder.active = self.recorder.active, False
         try:
@@ -108,7 +113,8 @@ class Worker:
     def run(self, msg: dict) -> dict:
         """Run one cell; reply with its outputs, files and checkpoint."""
         self.fig_format = msg.get("fig_format", "svg")
-        silent = msg.get("silent", False)
+        # A silent run only rebuilds state for a later cell: its outputs are cached already.
+        silent = self.silent = msg.get("silent", False)
         self.sink = capture.OutputSink(display_cap=self.display_cap, hard_cap=self.hard_cap)
         self.stdout.sink = self.stderr.sink = self.sink
         sys.stdout, sys.stderr = self.stdout, self.stderr  # in case a cell replaced them
@@ -138,7 +144,7 @@ class Worker:
         if fd_slot is None:
             fd_slot = len(self.sink.outputs)
         seconds = time.perf_counter() - started
-        if not error:
+        if not error and not silent:
             try:
                 for fig in figures.open_figures():
                     if not any(fig is f for f in self.shown):

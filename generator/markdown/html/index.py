@@ -155,6 +155,8 @@ def _repair(state: StateCore, base_path: str, drop_mathjax: bool) -> None:
             line = token.map[0] if token.map else None
             if drop_mathjax and "<script" in content.lower():
                 content = _drop_mathjax(content, env, line)
+                if not content.strip():
+                    content = ""
             if "<iframe" in content.lower():
                 content = _close_iframes(_fix_iframe_tags(content, env, line), False)
             token.content = _rewrite_urls(content, base_path)

@@ -18,9 +18,11 @@ written                 where                                       shown as
 Single-dollar rule (Pandoc's, made a little smarter for real posts): the
 opening ``$`` must not be followed by a space or tab, the closing ``$`` must
 not be preceded by one nor followed by a digit, and a ``\\$`` is a literal
-dollar.  So "it costs $5 and $10" stays prose.  A line break right after the
-opening or right before the closing ``$`` is allowed, because writers put
-``$`` on its own line around multi-line formulas.
+dollar.  So "it costs $5 and $10" stays prose.  Two refinements: a line break
+right after the opening or right before the closing ``$`` is allowed, because
+writers put ``$`` on its own line around multi-line formulas; and the first
+unescaped ``$`` after the opening must be the closing one, since TeX cannot
+contain a bare ``$`` ("$5 and $x$" is a price and then a formula).
 
 The content of a formula is never touched by other Markdown rules: it is cut
 out before escapes, emphasis or links run, and rendered HTML-escaped once.
@@ -107,18 +109,21 @@ def find_unescaped(src: str, needle: str, start: int, end: int) -> int:
 
 
 def find_single_dollar_close(src: str, start: int, end: int) -> int:
-    """Position of the ``$`` closing an inline formula whose content starts at ``start``."""
+    """Position of the ``$`` closing an inline formula whose content starts at ``start``.
+
+    The first unescaped ``$`` decides: TeX cannot contain a bare ``$``, so if
+    that one cannot close (space before it, digit after it) there is no formula.
+    """
     i = start
     while True:
         i = src.find("$", i, end)
         if i < 0:
             return -1
-        if is_escaped(src, i) or src[i - 1] in " \t":
+        if is_escaped(src, i):
             i += 1
             continue
-        if i + 1 < end and src[i + 1].isdigit():
-            i += 1
-            continue
+        if src[i - 1] in " \t" or (i + 1 < end and src[i + 1].isdigit()):
+            return -1
         return i
 
 

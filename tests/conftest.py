@@ -1,0 +1,20 @@
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from generator import BuildOptions, build
+from tests.helpers import write_files
+
+
+@pytest.fixture
+def site(tmp_path: Path):
+    """``site(files, **options)`` writes a site and builds it; returns (root, report)."""
+
+    def make(files: dict, **options):
+        write_files(tmp_path, files)
+        report = build(BuildOptions(source=tmp_path, jobs=options.pop("jobs", 1), **options))
+        return tmp_path, report
+
+    return make
