@@ -9,6 +9,11 @@ The computing core of the blog's executable math posts:
     surface      loss grids, cross-sections, curvature, gradient checks
     nn           Dense and Conv2D layers, activations, losses, backpropagation
     datasets     small synthetic data sets
+    plots        matplotlib figures (imported on first use: `gdcore.plots`)
+    animation    the fitted line converging, as an animation or GIF
+
+Importing gdcore does not import matplotlib; `gdcore.plots`,
+`gdcore.animation` and `gdcore.style` load it on first access.
 """
 
 import importlib
@@ -22,7 +27,7 @@ from .surface import check_gradients, curvature, hessian, loss_grid
 
 __version__ = "0.1.0"
 
-_LAZY = ()
+_LAZY = ("plots", "animation", "style")
 
 __all__ = [
     "DescentResult", "History", "classify", "compare_learning_rates", "gradient_descent",

@@ -1,5 +1,4 @@
 import json
-from pathlib import Path
 
 import matplotlib
 
@@ -7,8 +6,7 @@ matplotlib.use("Agg")  # before anything imports pyplot
 
 import numpy as np
 import pytest
-
-REFERENCE = Path(__file__).resolve().parents[2] / "../shared/reference"
+from gdcore_testutils import REFERENCE
 
 
 def _require(path):

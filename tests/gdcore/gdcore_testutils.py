@@ -1,6 +1,11 @@
 """Comparison helpers for the reference tests (a unique name: tests/ is shared with other packages)."""
 
+from pathlib import Path
+
 import numpy as np
+
+# The public references live next to the repository, never inside it.
+REFERENCE = Path(__file__).resolve().parents[2] / "../shared/reference"
 
 
 def close(got, want, rel=None, abs=None):

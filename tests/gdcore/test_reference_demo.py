@@ -5,8 +5,7 @@ import hashlib
 import numpy as np
 
 import gdcore
-from conftest import REFERENCE
-from gdcore_testutils import check, close
+from gdcore_testutils import REFERENCE, check, close
 
 
 def _demo_run(demo_data, ref):
