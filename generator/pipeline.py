@@ -197,7 +197,8 @@ def build(options: BuildOptions) -> BuildReport:
         if tasks:
             from .markdown import MarkdownOptions, create_parser
 
-            md = create_parser(MarkdownOptions(base_path=config.base_url))
+            md = create_parser(MarkdownOptions(base_path=config.base_url, cache_dir=str(root / ".cache"),
+                                               plantuml_server=config.plantuml_server))
             for result in _render_all(tasks, jobs, md, theme, ctx, staging):
                 if result.body_html is not None:
                     new.bodies[result.rel] = (result.key, result.body_html)
@@ -209,6 +210,11 @@ def build(options: BuildOptions) -> BuildReport:
         new.rendered = rendered
         for doc in posts + site.pages:
             report.warnings.extend(rendered[doc.rel].diagnostics)
+        fallback = [doc.rel for doc in posts + site.pages if "plantuml-fallback" in rendered[doc.rel].features]
+        if fallback:
+            report.warnings.append(Diagnostic(
+                None, None, f"PlantUML is not installed: diagrams in {', '.join(fallback)} are images from "
+                f"{config.plantuml_server}", "install it (apt-get install plantuml) to render them at build time"))
         timings["documents"] = time.perf_counter() - t0
 
         # ---- list pages

@@ -58,6 +58,7 @@ class RenderedDoc:
     body_html: str | None = None
     out_stat: tuple = ()
     extra_files: list[tuple[str, str]] = field(default_factory=list)  # (out_path, source path)
+    features: frozenset = frozenset()  # e.g. "mermaid", "plantuml-fallback": set by plugins in env["features"]
 
 
 _TAGS = re.compile(r"<[^>]+>")
@@ -182,7 +183,7 @@ def render_task(task: RenderTask) -> RenderedDoc:
         summary_text=info["summary_text"], has_math=info["has_math"],
         excerpt_has_math=info["excerpt_has_math"], words=info["words"],
         diagnostics=info["diagnostics"], body_html=body_html if task.keep_body else None,
-        out_stat=stat, extra_files=extra_files,
+        out_stat=stat, extra_files=extra_files, features=frozenset(info["features"]),
     )
 
 

@@ -18,6 +18,9 @@ class MarkdownOptions:
     anchors: bool = True
     highlight: bool = True
     linkify: bool = True
+    #: Folder for caches of build-time renderers (PlantUML SVG), or None for no cache.
+    cache_dir: str | None = None
+    plantuml_server: str = "https://www.plantuml.com/plantuml"
 
 
 def create_parser(options: MarkdownOptions = MarkdownOptions()) -> MarkdownIt:
