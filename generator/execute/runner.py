@@ -132,6 +132,7 @@ class WorkerProcess:
         self.selector.register(self.sock, selectors.EVENT_READ, "sock")
         self.selector.register(self.proc.stdout, selectors.EVENT_READ, "stdout")
         self.selector.register(self.proc.stderr, selectors.EVENT_READ, "stderr")
+        self.closed: set[str] = set()   # pipes user code closed
         self.dead = False
 
     def request(self, message: dict, *, timeout: float) -> Reply:
@@ -146,16 +147,19 @@ class WorkerProcess:
 
     def _wait(self, deadline: float, timeout: float) -> Reply:
         reply = None
-        pieces_before = {name: len(s.pieces) for name, s in self.split.items()}
+        before = {name: len(s.pieces) for name, s in self.split.items()}
         while True:
-            if reply is not None and all(len(s.pieces) > pieces_before[n] for n, s in self.split.items()):
+            if reply is not None and all(
+                    len(s.pieces) > before[n] or n in self.closed for n, s in self.split.items()):
                 break
-            remaining = deadline - time.monotonic()
-            if remaining <= 0:
+            now = time.monotonic()
+            if reply is not None and now >= deadline:
+                break  # fd 1/2 were redirected by user code: the markers went elsewhere
+            if now >= deadline:
                 self.kill()
                 self._drain(0.5)  # keep what it wrote last (a faulthandler dump)
                 return self._failed("timeout", f"timed out after {timeout:g} s")
-            for key, _ in self.selector.select(min(remaining, 0.5)):
+            for key, _ in self.selector.select(min(deadline - now, 0.5)):
                 if key.data == "sock":
                     data = self.sock.recv(1 << 20)
                     if not data:
@@ -164,19 +168,20 @@ class WorkerProcess:
                     messages = protocol.split_frames(self.inbuf)
                     if messages:
                         reply = messages[0]
-                else:
-                    data = os.read(key.fileobj.fileno(), 1 << 16)
-                    if not data:
-                        self.selector.unregister(key.fileobj)
-                        if reply is None:
-                            return self._died()
-                        continue
-                    splitter = self.split[key.data]
-                    splitter.feed(data)
-                    if splitter.current > self.hard_cap:
-                        self.kill()
-                        return self._failed(
-                            "output", f"printed more than {self.hard_cap >> 20} MB of output")
+                        # The worker writes the markers before replying, so
+                        # they are already in the pipes: a short wait is plenty.
+                        deadline = min(deadline, time.monotonic() + 1.0)
+                    continue
+                data = os.read(key.fileobj.fileno(), 1 << 16)
+                if not data:  # user code closed fd 1 or 2; the socket tells if it died
+                    self.selector.unregister(key.fileobj)
+                    self.closed.add(key.data)
+                    continue
+                splitter = self.split[key.data]
+                splitter.feed(data)
+                if splitter.current > self.hard_cap:
+                    self.kill()
+                    return self._failed("output", f"printed more than {self.hard_cap >> 20} MB of output")
         out, out_drop = self.split["stdout"].pop()
         err, err_drop = self.split["stderr"].pop()
         return Reply(reply, out, err, out_drop, err_drop)

@@ -201,6 +201,8 @@ class _Session:
         result = reply.message
         error = result["error"]
         if error and (error.get("fatal") or not opts.get("error", False)):
+            if result["checkpoint"]:
+                os.unlink(result["checkpoint"])  # the state of a failed cell is never resumed
             self._cell_error(cell.index, error, cell.line)
             return False
         files = {path: stamp[0] for path, stamp in result["files_read"].items()}

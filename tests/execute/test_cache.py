@@ -5,6 +5,8 @@ from __future__ import annotations
 import textwrap
 import time
 
+import pytest
+
 from conftest import fence
 from generator.execute import cache_fingerprint, gdcore_source_hash, worker_starts, StampMemo
 
@@ -93,9 +95,13 @@ def test_editing_a_cell_reruns_it_and_later_cells_only(site):
     assert result.inline_values == ["60"]
 
 
-def test_unpicklable_namespace_falls_back_to_rerunning_earlier_cells(site):
+@pytest.mark.parametrize("unpicklable", [
+    "handle = open('data.txt')\nx = len(handle.read())",
+    "class Point:\n    pass\np = Point()\nx = len(open('data.txt').read())",
+], ids=["open-file", "class-defined-in-cell"])
+def test_unpicklable_namespace_falls_back_to_rerunning_earlier_cells(site, unpicklable):
     def write(second):
-        site.write(POST, fence(logged("one", "handle = open('data.txt')\nx = len(handle.read())\nprint(x)"))
+        site.write(POST, fence(logged("one", unpicklable + "\nprint(x)"))
                    + "\n" + fence(logged("two", second)))
     site.write("content/posts/a/data.txt", "12345")
     write("x + 1")
@@ -183,6 +189,18 @@ def test_environment_changes_rerun_everything_with_the_reason(site):
     result = site.execute(site.request(POST, exec_settings={"seed": 3}), gdcore_hash="new-gdcore")[POST]
     assert explain(result) == [("ran", "seed changed (0 -> 3)")] * 3
     assert result.repro["seed"] == 3
+
+
+def test_package_version_change_is_explained(site, monkeypatch):
+    site.write(POST, fence("1"))
+    site.execute(POST)
+    from generator.execute import environment
+    real = environment.package_version
+    monkeypatch.setattr(environment, "package_version",
+                        lambda name: "9.9.9" if name == "numpy" else real(name))
+    result = site.execute(POST)[POST]
+    assert explain(result) == [("ran", f"numpy version changed ({real('numpy')} -> 9.9.9)")]
+    assert result.repro["numpy"] == "9.9.9"
 
 
 def test_refresh_reruns_everything(site):

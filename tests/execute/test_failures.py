@@ -136,3 +136,12 @@ def test_failures_are_not_cached(site):
     result = site.execute(POST)[POST]
     assert result.cells[0].status == "ran"
     assert result.cells[0].reason == "no cache entry"
+
+
+def test_closing_or_redirecting_stdout_does_not_hang_the_worker(site):
+    post(site, POST, fence("import os\nos.close(1)\nprint('python-level still captured')"),
+         fence("import os, sys\nfd = os.open('out.log', os.O_WRONLY | os.O_CREAT)\nos.dup2(fd, 2)\n'ok'"),
+         fence("'still running'"))
+    result = site.execute(POST)[POST]
+    assert [o.text for c in result.cells for o in c.outputs] == [
+        "python-level still captured\n", "'ok'", "'still running'"]

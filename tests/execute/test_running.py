@@ -142,6 +142,14 @@ def test_animation_is_saved_as_gif(site):
     [gif] = result.cells[0].outputs   # the animation's figure is not saved again as a still
     assert (gif.kind, gif.mime, gif.filename) == ("image", "image/gif", "cell1-1.gif")
     assert gif.file.read_bytes().startswith(b"GIF8")
+    again = site.execute(POST, refresh=True)[POST]
+    assert again.cells[0].outputs[0].file.read_bytes() == gif.file.read_bytes()
+
+
+def test_plt_show_is_quiet_and_figures_are_still_collected(site):
+    site.write(POST, fence("import matplotlib.pyplot as plt\nplt.plot([1, 2])\nplt.show()"))
+    result = site.execute(POST)[POST]
+    assert [o.kind for o in result.cells[0].outputs] == ["image"]
 
 
 def test_output_past_the_display_cap_is_truncated(site):

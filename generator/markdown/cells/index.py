@@ -108,5 +108,5 @@ def _code_html(code: str, language: str, options) -> str:
     if not highlighted:
         highlighted = escapeHtml(code)
     if highlighted.startswith("<pre"):
-        return highlighted + "\n"
+        return highlighted.rstrip("\n") + "\n"
     return f'<pre><code class="{escapeHtml(options.langPrefix + language)}">{highlighted}</code></pre>\n'
