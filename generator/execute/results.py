@@ -84,7 +84,7 @@ def _line_fixer(old_lines: list, plan: PostPlan, display_path: str):
     cells since, each number is mapped through the cell that contained it.
     """
     new = [(c.line, c.source.count("\n") + 1) for c in plan.request.cells]
-    moves = [(o[0], o[1], n[0]) for o, n in zip(old_lines, new) if o[0] != n[0]]
+    moves = [(o[0], o[1], n[0]) for o, n in zip(old_lines, new, strict=False) if o[0] != n[0]]
     if not moves:
         return lambda text: text
     path = re.escape(display_path)

@@ -298,7 +298,8 @@ class _Session:
             message = f"cell {index + 1} has a syntax error: {error['message']}"
         else:
             message = f"cell {index + 1} raised {_exc_summary(error)}"
-        hint = error["traceback"].rstrip() + "\n(add '#| error: true' to the cell to show the error in the page instead)"
+        hint = (error["traceback"].rstrip()
+                + "\n(add '#| error: true' to the cell to show the error in the page instead)")
         self.errors.append(Diagnostic(self.req.display_path, error.get("line") or line, message, hint))
 
     def _inline_error(self, expr, error: dict) -> None:

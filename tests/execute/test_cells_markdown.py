@@ -47,7 +47,7 @@ def fake_result(tokens, title: str) -> PostResult | None:
     cells, _ = extract_program(tokens)
     spec, inline = FAKE[title]
     results = []
-    for cell, (status, outputs) in zip(cells, spec):
+    for cell, (status, outputs) in zip(cells, spec, strict=True):
         reason = "not executed (no-exec mode) and no valid cached output: no cache entry" \
             if status == "missing" else status
         results.append(CellResult(cell.index, status, reason, outputs, dict(cell.options)))

@@ -40,4 +40,5 @@ def test_terminal_lines_are_rewritten_in_place():
     text = out.getvalue()
     assert text.count("\x1b[2K") == 1 + 2 + 2
     assert "\x1b[1F" in text and "\x1b[2F" in text
-    assert text.endswith("\x1b[2Ka.md: 2/2 cells (2 ran, 0 cached) 1.0 s done\n\x1b[2Kb.md: 0/1 cells (0 ran, 0 cached) 0.0 s\n")
+    assert text.endswith("\x1b[2Ka.md: 2/2 cells (2 ran, 0 cached) 1.0 s done\n"
+                         "\x1b[2Kb.md: 0/1 cells (0 ran, 0 cached) 0.0 s\n")

@@ -106,6 +106,7 @@ def test_figures_are_saved_in_order_with_captions_and_identical_bytes(site):
         """, "label: fig-demo", "fig-cap: [One, Two, Three]", "fig-alt: First figure")
         + "\n" + fence("import matplotlib.pyplot as plt\nplt.scatter([1], [1]);", "fig-format: png"))
     result = site.execute(POST)[POST]
+    assert result.files_read == {}   # matplotlib's own files (fonts, rc, cache) are not data
     cell = result.cells[0]
     kinds = [(o.kind, o.filename) for o in cell.outputs]
     # display(shown) comes first, in order with prints; then the open figures by creation.

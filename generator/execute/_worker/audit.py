@@ -25,10 +25,12 @@ class FileRecorder:
         self.site_root = os.path.normpath(site_root)
         self.content_dir = os.path.normpath(content_dir)
         self.site_prefix = _dir_prefix(site_root)
-        # Always ignored (gdcore, the generator, the cache: may sit inside the site).
-        self.ignore = tuple(sorted({_dir_prefix(p) for p in ignore if p}))
+        # Always ignored: gdcore, the generator, the cache and the interpreter's
+        # own files, which may all sit inside the site (a project-local .venv).
+        always = ignore + _with_real(_interpreter_dirs())
+        self.ignore = tuple(sorted({_dir_prefix(p) for p in always if p}))
         # Ignored outside the site only (the site itself may live under /tmp, say).
-        self.system = tuple(sorted({_dir_prefix(p) for p in _default_ignored() if p}))
+        self.system = tuple(sorted({_dir_prefix(p) for p in _with_real(_system_dirs()) if p}))
         self.active = False
         self._busy = False
         self.reads: set[str] = set()
@@ -135,11 +137,9 @@ def _dir_prefix(path: str) -> str:
     return os.path.join(os.path.normpath(os.path.abspath(path)), "")
 
 
-def _default_ignored() -> list[str]:
-    """Folders whose files are never a post's data: the interpreter, packages, system."""
-    paths = [sys.prefix, sys.base_prefix, sys.exec_prefix, sys.base_exec_prefix,
-             tempfile.gettempdir(), "/proc", "/sys", "/dev", "/etc", "/usr", "/lib",
-             "/lib64", "/bin", "/sbin", "/run", "/var/cache", "/var/lib"]
+def _interpreter_dirs() -> list[str]:
+    """The interpreter, its standard library and installed packages."""
+    paths = [sys.prefix, sys.base_prefix, sys.exec_prefix, sys.base_exec_prefix]
     for name in ("stdlib", "platstdlib", "purelib", "platlib"):
         paths.append(sysconfig.get_paths().get(name, ""))
     try:
@@ -147,11 +147,20 @@ def _default_ignored() -> list[str]:
         paths.append(site.getusersitepackages())
     except Exception:
         pass
-    # matplotlib's font cache and config live in the user's cache/config folders.
+    return paths
+
+
+def _system_dirs() -> list[str]:
+    """Folders whose files are never a post's data: the system, temp files, user caches."""
     home = os.path.expanduser("~")
-    paths.append(os.environ.get("XDG_CACHE_HOME") or os.path.join(home, ".cache"))
-    paths.append(os.environ.get("XDG_CONFIG_HOME") or os.path.join(home, ".config"))
-    paths.append(os.environ.get("MPLCONFIGDIR", ""))
-    paths.append(os.path.join(home, ".matplotlib"))
+    return [tempfile.gettempdir(), "/proc", "/sys", "/dev", "/etc", "/usr", "/lib", "/lib64", "/bin",
+            "/sbin", "/run", "/var/cache", "/var/lib",
+            # matplotlib's font cache and config live in the user's cache/config folders.
+            os.environ.get("XDG_CACHE_HOME") or os.path.join(home, ".cache"),
+            os.environ.get("XDG_CONFIG_HOME") or os.path.join(home, ".config"),
+            os.environ.get("MPLCONFIGDIR", ""), os.path.join(home, ".matplotlib")]
+
+
+def _with_real(paths: list[str]) -> list[str]:
     # Resolve symlinks too, so both spellings of a folder are ignored.
     return paths + [os.path.realpath(p) for p in paths if p]

@@ -116,7 +116,7 @@ def _fill_function(fn, state: dict) -> None:
         fn.__dict__.update(state["dict"])
     if state["annotations"]:
         fn.__annotations__ = state["annotations"]
-    for cell, (full, value) in zip(fn.__closure__ or (), state["closure"]):
+    for cell, (full, value) in zip(fn.__closure__ or (), state["closure"], strict=True):
         if full:
             cell.cell_contents = value
 
