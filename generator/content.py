@@ -164,8 +164,36 @@ def slugify(text: str) -> str:
     return re.sub(r"[\s_-]+", "-", text).strip("-") or "untitled"
 
 
+_ISO_DATE = re.compile(
+    r"(\d{4})-(\d{1,2})-(\d{1,2})(?:[ T](\d{1,2}):(\d{2})(?::(\d{2})(?:\.(\d{1,6}))?)?)?"
+    r"(?:\s*(Z|[+-]\d{2}:?\d{2}))?")
+
+
+def _iso_date(text: str) -> dt.datetime | None:
+    """The common shapes (2024-03-01, 2024-03-01 14:30[:00][.5] [+0200|Z]) without strptime."""
+    match = _ISO_DATE.fullmatch(text)
+    if match is None:
+        return None
+    year, month, day, hour, minute, second, fraction, zone = match.groups()
+    tzinfo = None
+    if zone == "Z":
+        tzinfo = dt.timezone.utc
+    elif zone:
+        sign = -1 if zone[0] == "-" else 1
+        digits = zone[1:].replace(":", "")
+        tzinfo = dt.timezone(sign * dt.timedelta(hours=int(digits[:2]), minutes=int(digits[2:])))
+    return dt.datetime(int(year), int(month), int(day), int(hour or 0), int(minute or 0), int(second or 0),
+                       int((fraction or "0").ljust(6, "0")), tzinfo=tzinfo)
+
+
 def parse_date(value: Any, tz: dt.tzinfo) -> dt.datetime:
     """YAML date/datetime or a string in one of the common formats -> aware datetime."""
+    if isinstance(value, str) and (quick := _ISO_DATE.fullmatch(value.strip())) is not None:
+        try:
+            result = _iso_date(quick.group(0))
+        except ValueError as exc:  # 2024-02-30
+            raise ValueError(f"{value!r}: {exc}") from None
+        return result if result.tzinfo else result.replace(tzinfo=tz)
     if isinstance(value, dt.datetime):
         result = value
     elif isinstance(value, dt.date):

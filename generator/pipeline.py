@@ -18,9 +18,9 @@ from . import cache
 from .config import SiteConfig, load_config
 from .content import Document, Site, check_collisions, load_site
 from .errors import BuildError, Diagnostic
-from .listing import list_pages, render_list_page, reserved_outputs
+from .listing import list_pages, reserved_outputs
 from .output import Staging, check_output_dir
-from .render import RenderedDoc, RenderTask, SiteContext, render_chunk, render_task, setup_worker
+from .render import RenderedDoc, RenderPool, RenderTask, SiteContext, render_list, render_task, setup_worker
 from .theme import BUILTIN_THEME_ASSETS, Theme, pygments_css
 
 #: Below this many documents to render, forking workers costs more than it saves.
@@ -86,34 +86,6 @@ def _post_urls(site: Site) -> dict[str, str]:
     return urls
 
 
-def _render_all(tasks: list[RenderTask], jobs: int, md, theme, ctx, staging: Staging) -> list[RenderedDoc]:
-    setup_worker(md, theme, ctx, staging.path)
-    results: list[RenderedDoc] = []
-    errors: list[Diagnostic] = []
-    if len(tasks) >= PARALLEL_THRESHOLD and jobs > 1:
-        import multiprocessing
-
-        pool_ctx = multiprocessing.get_context("fork")
-        size = max(1, len(tasks) // (jobs * 8))
-        chunks = [tasks[i: i + size] for i in range(0, len(tasks), size)]
-        with pool_ctx.Pool(jobs) as pool:
-            for chunk_results in pool.imap_unordered(render_chunk, chunks):
-                for item in chunk_results:
-                    if isinstance(item, BuildError):
-                        errors.extend(item.errors)
-                    else:
-                        results.append(item)
-    else:
-        for task in tasks:
-            try:
-                results.append(render_task(task))
-            except BuildError as exc:
-                errors.extend(exc.errors)
-    if errors:
-        raise BuildError.many(errors)
-    return results
-
-
 def _walk_files(folder: Path):
     for dirpath, dirnames, filenames in os.walk(folder):
         dirnames.sort()
@@ -160,6 +132,7 @@ def build(options: BuildOptions) -> BuildReport:
     report = BuildReport(out_dir=out_dir)
     report.warnings.extend(site.warnings)
     staging = Staging(out_dir)
+    pool = RenderPool(jobs, PARALLEL_THRESHOLD)
     try:
         # ---- documents
         t0 = time.perf_counter()
@@ -194,19 +167,22 @@ def build(options: BuildOptions) -> BuildReport:
                 continue
             tasks.append(RenderTask(doc=doc, out_path=doc.out_path, key=k, template=template,
                                     prev=prev, next=nxt, keep_body=keep_body))
+        md = None
         if tasks:
             from .markdown import MarkdownOptions, create_parser
 
             md = create_parser(MarkdownOptions(base_path=config.base_url, cache_dir=str(root / ".cache"),
                                                plantuml_server=config.plantuml_server))
-            for result in _render_all(tasks, jobs, md, theme, ctx, staging):
-                if result.body_html is not None:
-                    new.bodies[result.rel] = (result.key, result.body_html)
-                    result.body_html = None
-                rendered[result.rel] = result
-                staging.add(result.out_path)
-                new.outputs[result.out_path] = (result.key, result.out_stat)
-                report.rendered += 1
+            theme.env  # noqa: B018 -- create it before forking, so workers share it
+        setup_worker(md, theme, ctx, staging.path)
+        for result in pool.map(render_task, tasks):
+            if result.body_html is not None:
+                new.bodies[result.rel] = (result.key, result.body_html)
+                result.body_html = None
+            rendered[result.rel] = result
+            staging.add(result.out_path)
+            new.outputs[result.out_path] = (result.key, result.out_stat)
+            report.rendered += 1
         new.rendered = rendered
         for doc in posts + site.pages:
             report.warnings.extend(rendered[doc.rel].diagnostics)
@@ -220,15 +196,18 @@ def build(options: BuildOptions) -> BuildReport:
         # ---- list pages
         t0 = time.perf_counter()
         bodies = {rel: body for rel, (_, body) in new.bodies.items()}
+        todo = []
         for item in list_pages(site.posts, site.pages, rendered, config, bodies):
             k = cache.key(version, site_fp, theme.fingerprint(item.template), item.has_math, item.data)
             previous = old.outputs.get(item.out_path)
             if previous and previous[0] == k and staging.reuse(item.out_path, previous[1]):
                 new.outputs[item.out_path] = previous
                 report.reused += 1
-                continue
-            html = render_list_page(item, theme, site_dict)
-            new.outputs[item.out_path] = (k, staging.write(item.out_path, html))
+            else:
+                todo.append((item, k))
+        for out_path, k, stat in pool.map(render_list, todo):
+            staging.add(out_path)
+            new.outputs[out_path] = (k, stat)
             report.rendered += 1
         timings["lists"] = time.perf_counter() - t0
 
@@ -243,6 +222,8 @@ def build(options: BuildOptions) -> BuildReport:
     except BaseException:
         staging.abort()
         raise
+    finally:
+        pool.close()
     if options.use_cache:
         cache.save(manifest_path, new)
     timings["total"] = time.perf_counter() - started

@@ -187,13 +187,61 @@ def render_task(task: RenderTask) -> RenderedDoc:
     )
 
 
-def render_chunk(tasks: list[RenderTask]) -> list[RenderedDoc | Exception]:
+def render_list(item) -> tuple[str, str, tuple]:
+    """Render one list page (a ``(ListPage, key)`` pair); returns (out_path, key, stat)."""
+    from .listing import render_list_page
+
+    page, key = item
+    html = render_list_page(page, _WORKER["theme"], _WORKER["ctx"].site)
+    return page.out_path, key, write_atomic(_WORKER["staging"], page.out_path, html)
+
+
+def _run_chunk(function, items: list) -> list:
     from .errors import BuildError
 
-    results: list[RenderedDoc | Exception] = []
-    for task in tasks:
+    results = []
+    for item in items:
         try:
-            results.append(render_task(task))
+            results.append(function(item))
         except BuildError as exc:
             results.append(exc)
     return results
+
+
+class RenderPool:
+    """Runs render jobs in forked worker processes when there is enough work.
+
+    Workers are forked once per build, after the parser and templates exist, so
+    they share them copy-on-write; small jobs run in this process instead.
+    """
+
+    def __init__(self, jobs: int, threshold: int):
+        self.jobs, self.threshold = jobs, threshold
+        self._pool = None
+
+    def map(self, function, items: list) -> list:
+        """``function`` over ``items``; raises one BuildError listing every failure."""
+        from functools import partial
+
+        from .errors import BuildError
+
+        if len(items) >= self.threshold and self.jobs > 1:
+            if self._pool is None:
+                import multiprocessing
+
+                self._pool = multiprocessing.get_context("fork").Pool(self.jobs)
+            size = max(1, len(items) // (self.jobs * 8))
+            chunks = [items[i: i + size] for i in range(0, len(items), size)]
+            done = [r for part in self._pool.imap(partial(_run_chunk, function), chunks) for r in part]
+        else:
+            done = _run_chunk(function, items)
+        errors = [e for r in done if isinstance(r, BuildError) for e in r.errors]
+        if errors:
+            raise BuildError.many(errors)
+        return done
+
+    def close(self) -> None:
+        if self._pool is not None:
+            self._pool.close()
+            self._pool.join()
+            self._pool = None
