@@ -53,3 +53,11 @@ def test_links(file_params):
 def test_headings(file_params):
     md = parser((math_plugin, {}), (headings_plugin, {}))
     file_params.assert_expected(md.render(file_params.content), rstrip=True)
+
+
+@pytest.mark.param_file(FIXTURES / "gfm.md")
+def test_gfm_with_the_full_parser(file_params):
+    from generator.markdown import MarkdownOptions, create_parser
+
+    md = create_parser(MarkdownOptions(anchors=False))
+    file_params.assert_expected(md.render(file_params.content), rstrip=True)

@@ -36,7 +36,7 @@ def highlight_code(code: str, lang: str, attrs: str = "") -> str:
     from pygments import highlight
 
     body = highlight(code, lexer, _formatter())
-    return f'<pre class="highlight"><code class="language-{escapeHtml(lang)}">{body}</code></pre>\n'
+    return f'<pre class="highlight"><code class="language-{escapeHtml(lang)}">{body}</code></pre>'
 
 
 def stylesheet(light: str, dark: str) -> str:
