@@ -34,7 +34,7 @@ class Limits:
 
     display_cap: int = 1 << 20        # output shown per cell; the rest is cut with a note
     hard_cap: int = 16 << 20          # output that stops a cell
-    checkpoint_cap: int = 256 << 20   # bigger namespaces are not checkpointed
+    checkpoint_cap: int = 64 << 20    # bigger namespaces are not checkpointed (re-run instead)
     startup_timeout: float = 120.0
 
 
@@ -60,14 +60,23 @@ def run_session(plan: PostPlan, ctx: Context, report: Callable[[ProgressEvent], 
 
 
 def write_record(plan: PostPlan, cache: ExecCache) -> None:
-    """Remember this run's key components and entries (fast path + explanations)."""
+    """Remember this run's key components and entries (fast path + explanations).
+
+    Also deletes the post's checkpoints that no current cell state refers to:
+    they can be large, and only the latest chain is worth resuming from.
+    """
+    states = [s.state for s in plan.cells if s.state and s.action in ("cached", "ran")]
+    kept = [state for state in dict.fromkeys(states) if cache.has_checkpoint(state)]
     record = {
         "env": plan.env,
         "cells": [cell_components(s.cell) for s in plan.cells],
         "entries": {s.key: s.entry for s in plan.cells if s.key and s.entry is not None},
         "inline": {s.key: s.value for s in plan.inline if s.key and s.value is not None},
         "inline_exprs": [digest(s.expr.expr.strip()) for s in plan.inline],
+        "checkpoints": kept,
     }
+    for old in set((plan.record or {}).get("checkpoints", [])) - set(kept):
+        cache.checkpoint_path(old).unlink(missing_ok=True)
     cache.put_record(plan.request.key, record)
 
 
@@ -122,16 +131,18 @@ class _Session:
     def _start(self) -> bool:
         ctx, req = self.ctx, self.req
         limits = ctx.limits
+        cwd = Path(req.cwd).resolve()
         try:
-            self.worker = WorkerProcess(cwd=req.cwd, project_root=ctx.project_root,
+            self.worker = WorkerProcess(cwd=cwd, project_root=ctx.project_root,
                                         display_cap=limits.display_cap, hard_cap=limits.hard_cap)
         except OSError as exc:
             self.errors.append(Diagnostic(req.display_path, None,
                                           f"could not start a worker to execute this post: {exc}"))
             return False
         init = {
-            "op": "init", "display_path": req.display_path, "source_path": str(req.source_path),
-            "seed": req.seed, "cwd": str(req.cwd), "site_root": str(ctx.site_root),
+            "op": "init", "display_path": req.display_path,
+            "source_path": str(Path(req.source_path).resolve()),
+            "seed": req.seed, "cwd": str(cwd), "site_root": str(ctx.site_root),
             "project_root": str(ctx.project_root), "exec_dir": str(Path(__file__).resolve().parent),
             "gdcore_dir": str(ctx.project_root / "gdcore"),
             "generator_dir": str(ctx.project_root / "generator"),

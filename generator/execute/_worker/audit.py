@@ -21,9 +21,8 @@ _WRITE_FLAGS = os.O_WRONLY | os.O_RDWR | os.O_CREAT | os.O_TRUNC | os.O_APPEND
 class FileRecorder:
     """Collects the paths opened while :attr:`active` is true."""
 
-    def __init__(self, *, site_root: str, content_dir: str, ignore: list[str]):
+    def __init__(self, *, site_root: str, ignore: list[str]):
         self.site_root = os.path.normpath(site_root)
-        self.content_dir = os.path.normpath(content_dir)
         self.site_prefix = _dir_prefix(site_root)
         # Always ignored: gdcore, the generator, the cache and the interpreter's
         # own files, which may all sit inside the site (a project-local .venv).
@@ -95,9 +94,6 @@ class FileRecorder:
         if full == self.site_root or full.startswith(self.site_root + os.sep):
             return os.path.relpath(full, self.site_root).replace(os.sep, "/")
         return full
-
-    def in_content(self, full: str) -> bool:
-        return full.startswith(self.content_dir + os.sep)
 
 
 def file_stamp(path: str) -> list:

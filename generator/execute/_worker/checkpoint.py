@@ -160,7 +160,7 @@ def load(ns: dict, path: str, main_module) -> None:
     random.setstate(payload["random"])
     if payload["numpy"] is not None and "numpy" in sys.modules:
         sys.modules["numpy"].random.set_state(payload["numpy"])
-    _restore_rc(payload["rc"])
+    restore_rc(payload["rc"])
 
 
 def _numpy_state():
@@ -186,7 +186,8 @@ def _rc_changes() -> dict:
     return changed
 
 
-def _restore_rc(changed: dict) -> None:
+def restore_rc(changed: dict) -> None:
+    """matplotlib's rcParams as loaded at import, then ``changed`` on top."""
     if not changed and "matplotlib" not in sys.modules:
         return
     import warnings

@@ -50,8 +50,7 @@ class Worker:
         except OSError:
             pass
         self.recorder = audit.FileRecorder(
-            site_root=init["site_root"], content_dir=os.path.join(init["site_root"], "content"),
-            ignore=[init["gdcore_dir"], init["generator_dir"], init["cache_dir"]])
+            site_root=init["site_root"], ignore=[init["gdcore_dir"], init["generator_dir"], init["cache_dir"]])
         self.recorder.install()
         self.stdout = capture.CapturedStream("stdout", 1)
         self.stderr = capture.CapturedStream("stderr", 2)
@@ -77,7 +76,7 @@ class Worker:
             np.random.seed(self.seed)
         figures.close_all()
         if "matplotlib" in sys.modules:
-            checkpoint._restore_rc({})
+            checkpoint.restore_rc({})
 
     # -- display ---------------------------------------------------------
     def display(self, *objs) -> None:
