@@ -3,7 +3,8 @@
 The computing core of the blog's executable math posts:
 
     linear       the line ŷ = b + w·x: predict, errors, mse, gradients, step
-    descent      gradient_descent (batch, mini-batch, stochastic) and learning-rate studies
+    descent      gradient_descent: batch, mini-batch and stochastic, one runner
+    learning_rates  compare learning rates, classify runs
     optimizers   SGD, Momentum, Adam and learning-rate schedules
     scaling      StandardScaler
     surface      loss grids, cross-sections, curvature, gradient checks
@@ -18,8 +19,9 @@ Importing gdcore does not import matplotlib; `gdcore.plots`,
 
 import importlib
 
-from . import datasets, nn, optimizers, scaling, surface
-from .descent import DescentResult, History, classify, compare_learning_rates, gradient_descent
+from . import datasets, learning_rates, nn, optimizers, scaling, surface
+from .descent import DescentResult, History, gradient_descent
+from .learning_rates import classify, compare_learning_rates
 from .linear import errors, gradients, init_params, least_squares, mse, predict, step
 from .optimizers import SGD, Adam, Constant, ExponentialDecay, Momentum, StepDecay
 from .scaling import StandardScaler
@@ -34,7 +36,7 @@ __all__ = [
     "errors", "gradients", "init_params", "least_squares", "mse", "predict", "step",
     "SGD", "Adam", "Constant", "ExponentialDecay", "Momentum", "StepDecay",
     "StandardScaler", "check_gradients", "curvature", "hessian", "loss_grid",
-    "datasets", "nn", "optimizers", "scaling", "surface", *_LAZY,
+    "datasets", "learning_rates", "nn", "optimizers", "scaling", "surface", *_LAZY,
 ]
 
 

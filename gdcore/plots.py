@@ -133,7 +133,7 @@ def cross_sections(grid, b, w):
 def learning_rates(runs, grid, levels=20):
     """One panel per learning rate: the path on the loss contours, titled with η and the verdict.
 
-    runs: the list returned by descent.compare_learning_rates.
+    runs: the list returned by learning_rates.compare_learning_rates.
     """
     fig, axes = plt.subplots(1, len(runs), figsize=(4.2 * len(runs), 4), squeeze=False)
     for ax, run in zip(axes[0], runs):

@@ -39,6 +39,7 @@ def test_history_layout_minibatch_and_stochastic(line):
     assert r.history.epoch.tolist() == [0, 1, 1, 1, 2, 2, 2, 3, 3, 3]
     losses = [gdcore.mse(b, w, x, y) for b, w in zip(r.history.b, r.history.w)]
     close(r.history.loss, losses, rel=1e-12)  # mini-batch rows: the full-data loss, from the moments
+    assert (r.history.loss[0], r.history.loss[-1]) == (r.initial_loss, r.loss)
     per_epoch = gdcore.gradient_descent(x, y, lr=0.05, epochs=3, batch_size=32, seed=0, record="epoch")
     assert len(per_epoch.history) == 4
     close(per_epoch.history.b, r.history.b[[0, 3, 6, 9]], rel=0)
