@@ -7,7 +7,7 @@ import time
 
 import pytest
 
-from conftest import fence
+from exec_testutils import fence
 from generator.execute import cache_fingerprint, gdcore_source_hash, worker_starts, StampMemo
 
 POST = "content/posts/a/index.md"

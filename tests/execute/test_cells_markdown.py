@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 from markdown_it import MarkdownIt
 
-from conftest import PROJECT_ROOT
+from exec_testutils import PROJECT_ROOT
 from generator.errors import BuildError
 from generator.execute import CellResult, Output, PostResult, resolve_defaults
 from generator.markdown.cells import cells_plugin, extract_program, repro_note_html

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from conftest import fence
+from exec_testutils import fence
 from generator.errors import BuildError
 from generator.execute import Limits, worker_starts
 

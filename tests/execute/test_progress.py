@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import io
 
-from conftest import fence
+from exec_testutils import fence
 from generator.execute import ProgressEvent, terminal_progress
 
 

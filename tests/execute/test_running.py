@@ -7,7 +7,7 @@ import re
 import numpy as np
 import pytest
 
-from conftest import fence
+from exec_testutils import fence
 from generator.execute import Limits
 
 POST = "content/posts/a/index.md"
@@ -176,7 +176,7 @@ def test_inline_expressions_see_the_cells_before_them(site):
     assert result.inline_values == ["0.1235", str(0.12345678 * 2)]
 
 
-@pytest.mark.skipif(not (__import__("conftest").PROJECT_ROOT / "gdcore" / "__init__.py").exists(),
+@pytest.mark.skipif(not (__import__("exec_testutils").PROJECT_ROOT / "gdcore" / "__init__.py").exists(),
                     reason="gdcore is not written yet")
 def test_cells_can_import_gdcore(site):
     site.write(POST, fence("""
