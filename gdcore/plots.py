@@ -21,7 +21,7 @@ from matplotlib.collections import LineCollection
 from . import _checks, linear, surface
 from .descent import DescentResult, History, losses_of, path_of
 from .scaling import StandardScaler
-from .style import COLORS, SVG_HASHSALT, styled
+from .style import COLORS, CYCLE, SVG_HASHSALT, styled
 
 # ------------------------------------------------------------------ the fit
 
@@ -108,7 +108,7 @@ def surface3d(grid, path=None, title=None):
         inside = _inside(grid, b, w)  # a diverging path would stretch the axes to infinity
         ax.plot(b[inside], w[inside], z[inside], color=COLORS["path"], marker=".", markersize=3)
     ax.set(xlabel="b", ylabel="w", zlabel="MSE", title=title or "Loss surface")
-    ax.view_init(elev=35, azim=-120)
+    ax.view_init(elev=40, azim=-100)
     return fig
 
 
@@ -194,9 +194,14 @@ def decision_boundary(predict, X, labels, resolution=200, title=None, ax=None):
     gx, gy = np.meshgrid(np.linspace(X[:, 0].min() - pad, X[:, 0].max() + pad, resolution),
                          np.linspace(X[:, 1].min() - pad, X[:, 1].max() + pad, resolution))
     out = np.asarray(predict(np.column_stack([gx.ravel(), gy.ravel()])))
-    classes = out.argmax(axis=1) if out.ndim == 2 and out.shape[1] > 1 else (out.reshape(-1) > 0.5 if out.dtype.kind == "f" else out)
+    if out.ndim == 2 and out.shape[1] > 1:
+        classes = out.argmax(axis=1)  # class scores or probabilities
+    elif out.dtype.kind == "f":
+        classes = (out.reshape(-1) > 0.5).astype(int)  # one probability, of class 1
+    else:
+        classes = out.reshape(-1)  # labels already
     n_classes = int(max(np.max(labels), np.max(classes))) + 1
-    colors = mpl.colors.ListedColormap(style_cycle()[:n_classes])
+    colors = mpl.colors.ListedColormap(CYCLE[:n_classes])
     ax.contourf(gx, gy, np.asarray(classes, dtype=float).reshape(gx.shape), levels=np.arange(n_classes + 1) - 0.5,
                 cmap=colors, alpha=0.25)
     ax.scatter(X[:, 0], X[:, 1], c=np.asarray(labels), cmap=colors, vmin=-0.5, vmax=n_classes - 0.5,
@@ -239,10 +244,6 @@ def save_figure(fig, path, **kwargs):
     return path
 
 
-def style_cycle():
-    return list(mpl.rcParams["axes.prop_cycle"].by_key()["color"])
-
-
 # ----------------------------------------------------------------- helpers
 
 
@@ -268,9 +269,8 @@ def _draw_contour(ax, grid, levels):
 
 def _draw_path(ax, run, label=None):
     b, w = path_of(run)
-    with np.errstate(invalid="ignore", over="ignore"):
-        marker = "." if len(b) <= 200 else None
-        ax.plot(b, w, color=COLORS["path"], marker=marker, markersize=3, linewidth=1.0, label=label)
+    marker = "." if len(b) <= 200 else None  # long stochastic paths read better as a line
+    ax.plot(b, w, color=COLORS["path"], marker=marker, markersize=3, linewidth=1.0, label=label)
     ax.plot(b[0], w[0], "o", color=COLORS["start"], markersize=6)
     ax.plot(b[-1], w[-1], "s", color=COLORS["model"], markersize=5)
 
