@@ -36,12 +36,21 @@ WORKER_ENV = {
 }
 
 _starts = 0
-_starts_lock = threading.Lock()
+_live: set = set()        # running WorkerProcess objects, for kill_all()
+_lock = threading.Lock()
 
 
 def worker_starts() -> int:
     """How many worker processes this build process has started (for tests/benchmarks)."""
     return _starts
+
+
+def kill_all() -> None:
+    """Kill every running worker (the build was interrupted: don't wait for timeouts)."""
+    with _lock:
+        workers = list(_live)
+    for worker in workers:
+        worker.kill()
 
 
 @dataclass
@@ -123,8 +132,9 @@ class WorkerProcess:
                 stderr=subprocess.PIPE, pass_fds=(child.fileno(),), start_new_session=True)
         finally:
             child.close()
-        with _starts_lock:
+        with _lock:
             _starts += 1
+            _live.add(self)
         self.sock = parent
         self.inbuf = bytearray()
         self.split = {"stdout": _Splitter(mark, display_cap), "stderr": _Splitter(mark, display_cap)}
@@ -248,6 +258,8 @@ class WorkerProcess:
             except (OSError, subprocess.TimeoutExpired):
                 pass
         self.kill()
+        with _lock:
+            _live.discard(self)
         self.selector.close()
         self.sock.close()
         for pipe in (self.proc.stdout, self.proc.stderr):

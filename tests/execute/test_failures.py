@@ -145,3 +145,30 @@ def test_closing_or_redirecting_stdout_does_not_hang_the_worker(site):
     result = site.execute(POST)[POST]
     assert [o.text for c in result.cells for o in c.outputs] == [
         "python-level still captured\n", "'ok'", "'still running'"]
+
+
+def test_kill_all_stops_running_workers_at_once(site):
+    import threading
+    import time
+
+    from generator.execute.runner import kill_all
+    post(site, POST, fence("import time\ntime.sleep(60)"))
+    outcome = {}
+
+    def build():
+        try:
+            site.execute(POST)
+        except BuildError as exc:
+            outcome["error"] = exc
+
+    before = worker_starts()
+    thread = threading.Thread(target=build)
+    thread.start()
+    while worker_starts() == before:
+        time.sleep(0.05)
+    time.sleep(0.3)
+    started = time.monotonic()
+    kill_all()
+    thread.join(10)
+    assert not thread.is_alive() and time.monotonic() - started < 5
+    assert "killed its worker process (killed by SIGKILL)" in str(outcome["error"])

@@ -143,13 +143,15 @@ class Worker:
         if fd_slot is None:
             fd_slot = len(self.sink.outputs)
         seconds = time.perf_counter() - started
-        if not error and not silent:
+        # Figures drawn before an exception are kept, as in a notebook (shown
+        # when the cell has 'error: true'; otherwise the build fails anyway).
+        if not silent and not (error and error.get("fatal")):
             try:
                 for fig in figures.open_figures():
                     if not any(fig is f for f in self.shown):
                         self.sink.add(figures.save_figure(fig, self.fig_format, self.blob_dir))
             except BaseException as exc:
-                error = runcode.describe_error(exc, filename=self.filename, fallback_line=msg["line"])
+                error = error or runcode.describe_error(exc, filename=self.filename, fallback_line=msg["line"])
         figures.close_all()
         self.stdout.sink = self.stderr.sink = None
         files_read, files_written = self.recorder.take()
