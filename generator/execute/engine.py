@@ -112,7 +112,7 @@ def _memo(path: Path) -> StampMemo:
         mtime = 0
     with _memos_lock:
         known = _memos.get(path)
-        if known is None or (known[0] != mtime and not known[1]._dirty):
+        if known is None or (known[0] != mtime and not known[1].dirty):
             known = (mtime, StampMemo(path))
             _memos[path] = known
         return known[1]

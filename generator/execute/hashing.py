@@ -71,6 +71,11 @@ class StampMemo:
                 self._memo[full] = [mtime_ns, size, content_hash]
                 self._dirty = True
 
+    @property
+    def dirty(self) -> bool:
+        """Whether it learned hashes not yet saved."""
+        return self._dirty
+
     def save(self) -> None:
         if self.path is None or not self._dirty:
             return

@@ -3,6 +3,7 @@
 :func:`terminal_progress` returns a sink for ``execute_posts(progress=...)``:
 on a terminal it keeps one line per running post and rewrites them in place;
 otherwise (CI logs, pipes) it prints one plain line per post when it ends.
+Fully cached posts start no worker and report nothing.
 """
 
 from __future__ import annotations
@@ -23,11 +24,15 @@ def describe(event: ProgressEvent) -> str:
 
 
 def terminal_progress(stream: TextIO | None = None, *, tty: bool | None = None) -> Callable[[ProgressEvent], None]:
-    """A progress sink writing to ``stream`` (default: stderr)."""
+    """A progress sink writing to ``stream`` (default: stderr).
+
+    On a terminal, the posts still running form a block at the bottom that is
+    redrawn in place; a post's final line is printed above the block and stays.
+    """
     stream = stream if stream is not None else sys.stderr
     if tty is None:
         tty = bool(getattr(stream, "isatty", lambda: False)())
-    lines: dict[str, str] = {}
+    running: dict[str, str] = {}
     drawn = 0
     lock = threading.Lock()
 
@@ -40,11 +45,15 @@ def terminal_progress(stream: TextIO | None = None, *, tty: bool | None = None) 
                     stream.write(text + "\n")
                     stream.flush()
                 return
-            lines[event.key] = text
-            # Move to the first line we drew, then rewrite every post's line.
-            out = f"\x1b[{drawn}F" if drawn else ""
-            out += "".join(f"\x1b[2K{line}\n" for line in lines.values())
-            drawn = len(lines)
+            # Back to the top of the block, clearing it.
+            out = f"\x1b[{drawn}F\x1b[J" if drawn else ""
+            if event.state == "running":
+                running[event.key] = text
+            else:
+                running.pop(event.key, None)
+                out += text + "\n"
+            out += "".join(line + "\n" for line in running.values())
+            drawn = len(running)
             stream.write(out)
             stream.flush()
 
