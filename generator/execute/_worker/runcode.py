@@ -34,7 +34,23 @@ def compile_cell(source: str, *, filename: str, first_line: int) -> CompiledCell
 
 
 def compile_expression(expr: str, *, filename: str, line: int) -> CodeType:
-    return compile("\n" * (line - 1) + expr.strip(), filename, "eval", dont_inherit=True)
+    expr = expr.strip()
+    try:
+        tree = ast.parse(expr, filename=filename, mode="eval")
+    except SyntaxError as exc:
+        exc.lineno = (exc.lineno or 1) + line - 1
+        exc.end_lineno = None
+        raise
+    # Move it to its line and column in the Markdown file, so a traceback's
+    # caret points under the expression, not under the start of the paragraph.
+    column = max(linecache.getline(filename, line).find(expr), 0)
+    for node in ast.walk(tree):
+        if getattr(node, "lineno", None) == 1:
+            node.col_offset += column
+            if getattr(node, "end_lineno", None) == 1:
+                node.end_col_offset += column
+    ast.increment_lineno(tree, line - 1)
+    return compile(tree, filename, "eval", dont_inherit=True)
 
 
 def register_source(filename: str, text: str) -> None:
