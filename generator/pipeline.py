@@ -83,7 +83,29 @@ def _post_urls(site: Site) -> dict[str, str]:
         urls.setdefault(rel.rsplit("/", 1)[-1], doc.url)
         urls.setdefault(doc.slug, doc.url)
         urls.setdefault(rel, doc.url)
+    for doc in site.posts + site.pages:
+        # {% link path %}: source paths as written under Jekyll (about.md, _pages/about.md)
+        rel = doc.rel[len("content/"):]
+        urls.setdefault("file:" + rel, doc.url)
+        if rel.startswith("pages/"):
+            urls.setdefault("file:" + rel[len("pages/"):], doc.url)
+            urls.setdefault("file:_" + rel, doc.url)
     return urls
+
+
+def _includes(root: Path) -> dict[str, str]:
+    """Files a post may ``{% include %}``: the site's ``_includes/`` (as under Jekyll)
+    and ``templates/_includes/``; the first wins."""
+    found: dict[str, str] = {}
+    for folder in (root / "_includes", root / "templates" / "_includes"):
+        if folder.is_dir():
+            for path in _walk_files(folder):
+                name = path.relative_to(folder).as_posix()
+                try:
+                    found.setdefault(name, path.read_text(encoding="utf-8"))
+                except (OSError, UnicodeDecodeError) as exc:
+                    raise BuildError(f"cannot read include {name}: {exc}", path=path) from None
+    return found
 
 
 def _walk_files(folder: Path):
@@ -125,9 +147,10 @@ def build(options: BuildOptions) -> BuildReport:
     post_urls = _post_urls(site)
     ctx = SiteContext(site=site_dict, base_path=config.base_url, absolute_base=config.absolute_base,
                       toc_min_headings=config.toc_min_headings, excerpt_separator=config.excerpt_separator,
-                      post_urls=post_urls)
+                      post_urls=post_urls, includes=_includes(root))
     site_fp = cache.key(config.fingerprint(), site_dict["nav"])
     urls_fp = cache.key(sorted(post_urls.items()))
+    includes_fp = cache.key(sorted(ctx.includes.items()))
 
     report = BuildReport(out_dir=out_dir)
     report.warnings.extend(site.warnings)
@@ -150,9 +173,10 @@ def build(options: BuildOptions) -> BuildReport:
                     prev = {"title": posts[i + 1].title, "url": posts[i + 1].url}
                 if i > 0:
                     nxt = {"title": posts[i - 1].title, "url": posts[i - 1].url}
-            uses_urls = "post_url" in doc.body
+            uses_urls = "post_url" in doc.body or ("link" in doc.body and "{%" in doc.body)
+            uses_includes = "include" in doc.body and "{%" in doc.body
             k = cache.key(version, doc.digest, doc.body_line, site_fp, theme.fingerprint(template), prev, nxt,
-                          doc.url, urls_fp if uses_urls else None)
+                          doc.url, urls_fp if uses_urls else None, includes_fp if uses_includes else None)
             keep_body = doc.rel in feed_rels
             previous = old.outputs.get(doc.out_path)
             record = old.rendered.get(doc.rel)

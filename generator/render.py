@@ -30,6 +30,7 @@ class SiteContext:
     toc_min_headings: int
     excerpt_separator: str
     post_urls: dict                 # Jekyll post name / slug -> URL, for {% post_url %}
+    includes: dict = field(default_factory=dict)  # name -> text of _includes/NAME, for {% include %}
 
 
 @dataclass
@@ -82,7 +83,7 @@ def _liquid(doc: Document, ctx: SiteContext, diagnostics: list[Diagnostic]) -> s
     page.update({k: v for k, v in doc.meta.items() if isinstance(k, str) and k not in page})
     lctx = LiquidContext(site=ctx.site["liquid"], page=page, base_path=ctx.base_path,
                          absolute_base=ctx.absolute_base, post_url=ctx.post_urls.get,
-                         diagnostics=diagnostics)
+                         diagnostics=diagnostics, includes=ctx.includes)
     return render_liquid(doc.body, lctx, path=doc.rel, line_offset=doc.body_line)
 
 

@@ -28,6 +28,7 @@ def create_parser(options: MarkdownOptions = MarkdownOptions()) -> MarkdownIt:
     from mdit_py_plugins.footnote import footnote_plugin
     from mdit_py_plugins.tasklists import tasklists_plugin
 
+    from . import jekyll
     from .diagnostics import track_inline_lines
     from .headings import headings_plugin
     from .highlight import highlight_code
@@ -52,4 +53,10 @@ def create_parser(options: MarkdownOptions = MarkdownOptions()) -> MarkdownIt:
     md.use(links_plugin, base_path=options.base_path)
     md.use(html_plugin, base_path=options.base_path)
     md.use(headings_plugin, anchors=options.anchors)
+    # kramdown syntax of posts moved from Jekyll; after headings, whose ids the TOC links to
+    md.use(jekyll.includes_plugin)
+    md.use(jekyll.ial_plugin)
+    md.use(jekyll.extensions_plugin)
+    md.use(jekyll.toc_plugin)
+    md.use(jekyll.mathjax_scripts_plugin)
     return md

@@ -1,5 +1,19 @@
-"""Jekyll compatibility: the Liquid subset math posts use."""
+"""Jekyll compatibility: the Liquid subset math posts use, and kramdown's syntax as plugins.
 
+* :mod:`.liquid` runs on the body before Markdown (``render_liquid``);
+* ``ial_plugin``: ``{: .class #id}`` attribute lists, ALDs, ``{#id}`` header ids;
+* ``toc_plugin``: ``* TOC`` + ``{:toc}``;
+* ``extensions_plugin``: ``{::comment}``, ``{::nomarkdown}``, ``{::options /}``;
+* ``includes_plugin``: expands ``{% include %}`` placeholders left by the Liquid stage;
+* ``mathjax_scripts_plugin``: drops in-body MathJax configuration scripts.
+"""
+
+from .extensions import extensions_plugin
+from .ial import ial_plugin
+from .includes import includes_plugin
 from .liquid import LiquidContext, has_liquid, render_liquid
+from .mathjax import mathjax_scripts_plugin
+from .toc import toc_plugin
 
-__all__ = ["LiquidContext", "has_liquid", "render_liquid"]
+__all__ = ["LiquidContext", "has_liquid", "render_liquid", "ial_plugin", "toc_plugin", "extensions_plugin",
+           "includes_plugin", "mathjax_scripts_plugin"]
