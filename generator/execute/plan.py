@@ -126,7 +126,9 @@ def plan_post(request: ExecRequest, *, cache: ExecCache, memo: StampMemo, site_r
                                           else "cells before it re-ran"))
             continue
         key = inline_key(before, expr)
-        value = None if refresh else known_inline.get(key, cache.inline(key))
+        value = None if refresh else known_inline.get(key)
+        if value is None and not refresh:
+            value = cache.inline(key)
         if value is not None:
             plan.inline.append(InlineStep(expr, "cached", "cached", key=key, value=value))
             continue
