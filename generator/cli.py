@@ -48,6 +48,7 @@ def _parser() -> argparse.ArgumentParser:
     p = sub.add_parser("new", help="start a new post")
     p.add_argument("title")
     p.add_argument("--source", type=Path, default=None, metavar="PATH")
+    p.add_argument("--quiet", "-q", action="store_true", help="print only the created path")
     p = sub.add_parser("check", help="build into a temporary folder and report broken links")
     site_options(p)
     return parser
@@ -67,9 +68,14 @@ def build_options(args):
 
     source = args.source or _default_source()
     out = getattr(args, "out", None)
+    progress = None
+    if not args.quiet:
+        from .execute import terminal_progress
+
+        progress = terminal_progress()
     return BuildOptions(
         source=source, out=out.resolve() if out else None, base_url=args.base_url, drafts=args.drafts,
-        jobs=args.jobs, refresh=args.refresh, no_exec=args.no_exec, explain=args.explain,
+        jobs=args.jobs, refresh=args.refresh, no_exec=args.no_exec, explain=args.explain, progress=progress,
     )
 
 
@@ -106,7 +112,16 @@ def main(argv: list[str] | None = None) -> int:
             from .scaffold import new_post
 
             path = new_post(args.source or _default_source(), args.title)
-            print(f"Created {path}")
+            try:
+                shown = os.path.relpath(path)
+            except ValueError:  # another drive on Windows
+                shown = str(path)
+            if shown.startswith(".."):  # outside the current folder: the full path is clearer
+                shown = str(path)
+            print(f"Created {shown}")
+            if not args.quiet and "\ndraft: true" in path.read_text(encoding="utf-8"):
+                print("It is a draft: see it with 'python build.py serve --drafts'; "
+                      "remove 'draft: true' to publish it.")
             return 0
         if args.command == "check":
             from .check import run_check

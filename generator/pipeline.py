@@ -14,13 +14,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable
 
-from . import cache
+from . import cache, execution
 from .config import SiteConfig, load_config
 from .content import Document, Site, check_collisions, load_site
 from .errors import BuildError, Diagnostic
 from .listing import list_pages, reserved_outputs
 from .output import Staging, check_output_dir
-from .render import RenderedDoc, RenderPool, RenderTask, SiteContext, render_list, render_task, setup_worker
+from .render import (RenderedDoc, RenderPool, RenderTask, SiteContext, liquid_body, render_list, render_task,
+                     setup_worker)
 from .theme import BUILTIN_THEME_ASSETS, Theme, pygments_css
 
 #: Below this many documents to render, forking workers costs more than it saves.
@@ -148,7 +149,10 @@ def build(options: BuildOptions) -> BuildReport:
     ctx = SiteContext(site=site_dict, base_path=config.base_url, absolute_base=config.absolute_base,
                       toc_min_headings=config.toc_min_headings, excerpt_separator=config.excerpt_separator,
                       post_urls=post_urls, includes=_includes(root))
-    site_fp = cache.key(config.fingerprint(), site_dict["nav"])
+    from .markdown.diagrams import fingerprint as plantuml_fingerprint
+
+    # local PlantUML (inline SVG) or none (server images): pages differ, so it is part of every key
+    site_fp = cache.key(config.fingerprint(), site_dict["nav"], plantuml_fingerprint())
     urls_fp = cache.key(sorted(post_urls.items()))
     includes_fp = cache.key(sorted(ctx.includes.items()))
 
@@ -157,12 +161,34 @@ def build(options: BuildOptions) -> BuildReport:
     staging = Staging(out_dir)
     pool = RenderPool(jobs, PARALLEL_THRESHOLD)
     try:
+        # ---- execute
+        t0 = time.perf_counter()
+        posts = site.posts
+        parser: list = []
+
+        def md():
+            if not parser:
+                from .markdown import MarkdownOptions, create_parser
+
+                parser.append(create_parser(MarkdownOptions(
+                    base_path=config.base_url, cache_dir=str(root / ".cache"),
+                    plantuml_server=config.plantuml_server)))
+            return parser[0]
+
+        executed = execution.run(
+            posts + site.pages, root=root, config=config, version=version, md=md,
+            bodies=lambda doc: liquid_body(doc, ctx, []), old=old, new=new, jobs=jobs,
+            refresh=options.refresh, no_exec=options.no_exec, explain=options.explain,
+            progress=options.progress)
+        report.warnings.extend(executed.warnings)
+        report.explain.extend(executed.explain)
+        timings["execute"] = time.perf_counter() - t0
+
         # ---- documents
         t0 = time.perf_counter()
         feed_rels = {d.rel for d in site.posts[: config.feed_limit]}
         tasks: list[RenderTask] = []
         rendered: dict[str, RenderedDoc] = {}
-        posts = site.posts
         position = {doc.rel: i for i, doc in enumerate(posts)}
         for doc in posts + site.pages:
             template = _template_for(doc, theme)
@@ -175,8 +201,10 @@ def build(options: BuildOptions) -> BuildReport:
                     nxt = {"title": posts[i - 1].title, "url": posts[i - 1].url}
             uses_urls = "post_url" in doc.body or ("link" in doc.body and "{%" in doc.body)
             uses_includes = "include" in doc.body and "{%" in doc.body
+            result = executed.results.get(doc.rel)
             k = cache.key(version, doc.digest, doc.body_line, site_fp, theme.fingerprint(template), prev, nxt,
-                          doc.url, urls_fp if uses_urls else None, includes_fp if uses_includes else None)
+                          doc.url, urls_fp if uses_urls else None, includes_fp if uses_includes else None,
+                          result.fingerprint if result else None)
             keep_body = doc.rel in feed_rels
             previous = old.outputs.get(doc.out_path)
             record = old.rendered.get(doc.rel)
@@ -190,15 +218,11 @@ def build(options: BuildOptions) -> BuildReport:
                 report.reused += 1
                 continue
             tasks.append(RenderTask(doc=doc, out_path=doc.out_path, key=k, template=template,
-                                    prev=prev, next=nxt, keep_body=keep_body))
-        md = None
+                                    prev=prev, next=nxt, exec_result=result, keep_body=keep_body))
         if tasks:
-            from .markdown import MarkdownOptions, create_parser
-
-            md = create_parser(MarkdownOptions(base_path=config.base_url, cache_dir=str(root / ".cache"),
-                                               plantuml_server=config.plantuml_server))
-            theme.env  # noqa: B018 -- create it before forking, so workers share it
-        setup_worker(md, theme, ctx, staging.path)
+            md()
+            theme.env  # noqa: B018 -- create both before forking, so workers share them
+        setup_worker(parser[0] if parser else None, theme, ctx, staging.path)
         for result in pool.map(render_task, tasks):
             if result.body_html is not None:
                 new.bodies[result.rel] = (result.key, result.body_html)
@@ -234,6 +258,16 @@ def build(options: BuildOptions) -> BuildReport:
             new.outputs[out_path] = (k, stat)
             report.rendered += 1
         timings["lists"] = time.perf_counter() - t0
+
+        # ---- figures made by cells, beside their pages
+        by_rel = {doc.rel: doc for doc in posts + site.pages}
+        for rel, result in executed.results.items():
+            for out_path, file in execution.figure_files(by_rel[rel], result):
+                k = ("exec", str(file))
+                previous = old.outputs.get(out_path)
+                if not (previous and previous[0] == k and staging.reuse(out_path, previous[1])):
+                    previous = (k, staging.copy(file, out_path))
+                new.outputs[out_path] = previous
 
         # ---- static files
         t0 = time.perf_counter()

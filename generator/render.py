@@ -58,7 +58,6 @@ class RenderedDoc:
     diagnostics: list[Diagnostic] = field(default_factory=list)
     body_html: str | None = None
     out_stat: tuple = ()
-    extra_files: list[tuple[str, str]] = field(default_factory=list)  # (out_path, source path)
     features: frozenset = frozenset()  # e.g. "mermaid", "plantuml-fallback": set by plugins in env["features"]
 
 
@@ -73,7 +72,7 @@ def html_to_text(fragment: str, limit: int = 300) -> str:
     return text
 
 
-def _liquid(doc: Document, ctx: SiteContext, diagnostics: list[Diagnostic]) -> str:
+def liquid_body(doc: Document, ctx: SiteContext, diagnostics: list[Diagnostic]) -> str:
     from .markdown.jekyll import LiquidContext, has_liquid, render_liquid
 
     if not has_liquid(doc.body):
@@ -90,7 +89,7 @@ def _liquid(doc: Document, ctx: SiteContext, diagnostics: list[Diagnostic]) -> s
 def render_body(doc: Document, md, ctx: SiteContext, exec_result: Any = None):
     """Markdown body -> (html, toc, RenderedDoc fields)."""
     diagnostics: list[Diagnostic] = []
-    body = _liquid(doc, ctx, diagnostics)
+    body = liquid_body(doc, ctx, diagnostics)
     env: dict[str, Any] = {"path": doc.rel, "body_line": doc.body_line}
     if exec_result is not None:
         env["exec"] = exec_result
@@ -165,26 +164,30 @@ def page_context(doc: Document, body_html: str, toc: list, info: dict, task: Ren
 _WORKER: dict[str, Any] = {}
 
 
-def setup_worker(md, theme, ctx: SiteContext, staging: Path, hooks=None) -> None:
-    _WORKER.update(md=md, theme=theme, ctx=ctx, staging=staging, hooks=hooks)
+def setup_worker(md, theme, ctx: SiteContext, staging: Path) -> None:
+    _WORKER.update(md=md, theme=theme, ctx=ctx, staging=staging)
 
 
 def render_task(task: RenderTask) -> RenderedDoc:
     md, theme, ctx, staging = _WORKER["md"], _WORKER["theme"], _WORKER["ctx"], _WORKER["staging"]
-    hooks = _WORKER.get("hooks")
     doc = task.doc
     body_html, toc, info = render_body(doc, md, ctx, task.exec_result)
-    extra = hooks.page_extra(doc, task) if hooks else None
+    extra = None
+    if task.exec_result is not None:
+        from markupsafe import Markup
+
+        from .markdown.cells import repro_note_html
+
+        extra = {"repro": Markup(repro_note_html(task.exec_result.repro))}
     page = page_context(doc, body_html, toc, info, task, extra)
     html = theme.render(task.template, site=ctx.site, page=page)
     stat = write_atomic(staging, task.out_path, html)
-    extra_files = hooks.extra_files(doc, task) if hooks else []
     return RenderedDoc(
         rel=doc.rel, key=task.key, out_path=task.out_path, excerpt_html=info["excerpt_html"],
         summary_text=info["summary_text"], has_math=info["has_math"],
         excerpt_has_math=info["excerpt_has_math"], words=info["words"],
         diagnostics=info["diagnostics"], body_html=body_html if task.keep_body else None,
-        out_stat=stat, extra_files=extra_files, features=frozenset(info["features"]),
+        out_stat=stat, features=frozenset(info["features"]),
     )
 
 

@@ -29,7 +29,9 @@ def create_parser(options: MarkdownOptions = MarkdownOptions()) -> MarkdownIt:
     from mdit_py_plugins.tasklists import tasklists_plugin
 
     from . import jekyll
+    from .cells import cells_plugin
     from .diagnostics import track_inline_lines
+    from .diagrams import diagrams_plugin
     from .headings import headings_plugin
     from .highlight import highlight_code
     from .html import html_plugin
@@ -59,4 +61,6 @@ def create_parser(options: MarkdownOptions = MarkdownOptions()) -> MarkdownIt:
     md.use(jekyll.extensions_plugin)
     md.use(jekyll.toc_plugin)
     md.use(jekyll.mathjax_scripts_plugin)
+    md.use(diagrams_plugin, cache_dir=options.cache_dir, plantuml_server=options.plantuml_server)
+    md.use(cells_plugin)
     return md
