@@ -1,0 +1,76 @@
+"""``python build.py new "Title"``: start a post from a template.
+
+The template is ``templates/new_post.md``; a site overrides it with its own
+``templates/new_post.md``, like every other template.  It is rendered with
+Jinja (the templates' language) and gets ``title``, ``date`` (YYYY-MM-DD) and
+``slug``, plus a ``yaml`` filter that quotes a value for front matter (a title
+may contain ``:`` or ``#``, which plain YAML would misread).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from pathlib import Path
+
+from .content import slugify
+from .errors import BuildError
+from .theme import BUILTIN_TEMPLATES
+
+TEMPLATE = "new_post.md"
+
+
+def _template(root: Path) -> Path:
+    for folder in (root / "templates", BUILTIN_TEMPLATES):
+        if (folder / TEMPLATE).is_file():
+            return folder / TEMPLATE
+    raise BuildError(f"no {TEMPLATE} template in {root / 'templates'} or {BUILTIN_TEMPLATES}")
+
+
+def _yaml(value) -> str:
+    # A JSON string is a valid YAML double-quoted scalar, with every special
+    # character escaped.
+    return json.dumps(str(value), ensure_ascii=False)
+
+
+def render_new_post(template: Path, *, title: str, date: dt.date, slug: str) -> str:
+    import jinja2
+
+    env = jinja2.Environment(keep_trailing_newline=True, undefined=jinja2.StrictUndefined,
+                             autoescape=False)
+    env.filters["yaml"] = _yaml
+    try:
+        return env.from_string(template.read_text(encoding="utf-8")).render(
+            title=title, date=date.isoformat(), slug=slug)
+    except jinja2.TemplateSyntaxError as exc:
+        raise BuildError(f"template error: {exc.message}", path=template, line=exc.lineno) from None
+    except jinja2.UndefinedError as exc:
+        raise BuildError(f"template error: {exc.message}", path=template,
+                         hint="new_post.md can use title, date and slug") from None
+
+
+def new_post(root: Path, title: str, today: dt.date | None = None) -> Path:
+    """Write ``content/posts/YYYY-MM-DD-slug.md`` under ``root``; return its path.
+
+    ``today`` is for tests: the date of a new post is the one place the build
+    tool reads the clock.
+    """
+    title = " ".join(title.split())
+    if not title:
+        raise BuildError("a new post needs a title", hint='python build.py new "My first post"')
+    root = Path(root).resolve()
+    date = today or dt.date.today()
+    slug = slugify(title)
+    posts = root / "content" / "posts"
+    path = posts / f"{date.isoformat()}-{slug}.md"
+    rel = path.relative_to(root).as_posix()
+    text = render_new_post(_template(root), title=title, date=date, slug=slug)
+    posts.mkdir(parents=True, exist_ok=True)
+    try:
+        # "x" mode: the check and the creation are one step, so nothing is ever overwritten.
+        with open(path, "x", encoding="utf-8") as fh:
+            fh.write(text)
+    except FileExistsError:
+        raise BuildError("a post with this title and date already exists", path=rel,
+                         hint="edit that file, or choose another title for a new post") from None
+    return path
