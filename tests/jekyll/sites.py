@@ -64,7 +64,7 @@ def as_jekyll(root: Path, mathjax_head: str, *, base_url: str = "/blog") -> Path
         f'title: Test\nbaseurl: "{base_url}"\nurl: "http://127.0.0.1"\nmarkdown: kramdown\n'
         "plugins: []\nsafe: true\n", encoding="utf-8")
     proc = subprocess.run([command, "build", "--safe", "--source", str(source), "--destination", str(out)],
-                          capture_output=True, text=True, timeout=300,
+                          capture_output=True, text=True, timeout=300, check=False,
                           env={**os.environ, "JEKYLL_ENV": "production", "LANG": "C.UTF-8"})
     assert proc.returncode == 0, f"jekyll build failed:\n{proc.stdout}\n{proc.stderr}"
     return out

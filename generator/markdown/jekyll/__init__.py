@@ -15,5 +15,13 @@ from .liquid import LiquidContext, has_liquid, render_liquid
 from .mathjax import mathjax_scripts_plugin
 from .toc import toc_plugin
 
-__all__ = ["LiquidContext", "has_liquid", "render_liquid", "ial_plugin", "toc_plugin", "extensions_plugin",
-           "includes_plugin", "mathjax_scripts_plugin"]
+__all__ = [
+           "LiquidContext",
+           "extensions_plugin",
+           "has_liquid",
+           "ial_plugin",
+           "includes_plugin",
+           "mathjax_scripts_plugin",
+           "render_liquid",
+           "toc_plugin",
+]

@@ -9,7 +9,7 @@
 
 Both the block form (the tags on lines of their own, the content on the
 lines between) and the span form inside a paragraph are recognised.  Any
-other ``{::name}`` is dropped with a warning, as kramdown drops it.
+other ``{::name}`` stays text, as it does under Jekyll's kramdown.
 """
 
 from __future__ import annotations
@@ -20,14 +20,12 @@ from markdown_it import MarkdownIt
 from markdown_it.rules_block import StateBlock
 from markdown_it.rules_inline import StateInline
 
-from ..diagnostics import inline_line, warn
-
 _OPEN = re.compile(r"\{::([a-z]+)((?:[^}\"'/\n]|\"[^\"\n]*\"|'[^'\n]*')*)(/)?\}")
 KNOWN = ("comment", "nomarkdown", "options")
 
 
 def _closer(name: str) -> re.Pattern:
-    return re.compile(r"\{:/(?:%s)?\}" % re.escape(name))
+    return re.compile(r"\{:/(?:" + re.escape(name) + r")?\}")
 
 
 def extensions_plugin(md: MarkdownIt, *, nomarkdown: bool = True) -> None:
@@ -53,6 +51,8 @@ def _block(state: StateBlock, startLine: int, endLine: int, silent: bool, nomark
     if not match:
         return False
     name, self_closing = match.group(1), match.group(3)
+    if name not in KNOWN:
+        return False    # kramdown keeps an unknown extension as text (with a warning of its own)
     if self_closing:
         if line[match.end():].strip():
             return False
@@ -84,9 +84,6 @@ def _block(state: StateBlock, startLine: int, endLine: int, silent: bool, nomark
         token = state.push("kramdown_extension", "", 0)
         token.hidden = True
         token.meta = {"name": name}
-        if name not in KNOWN:
-            warn(state.env, startLine, f"kramdown extension {{::{name}}} is not supported; it is dropped",
-                 "kramdown drops unknown extensions too")
     token.map = [startLine, last + 1]
     token.block = True
     state.line = last + 1
@@ -100,6 +97,8 @@ def _span(state: StateInline, silent: bool, nomarkdown: bool) -> bool:
     if not match:
         return False
     name = match.group(1)
+    if name not in KNOWN:
+        return False
     if match.group(3):
         end, content = match.end(), ""
     else:
@@ -107,12 +106,8 @@ def _span(state: StateInline, silent: bool, nomarkdown: bool) -> bool:
         if found is None:
             return False
         end, content = found.end(), state.src[match.end(): found.start()]
-    if not silent:
-        if name == "nomarkdown" and nomarkdown:
-            token = state.push("html_inline", "", 0)
-            token.content = content
-        elif name not in KNOWN:
-            warn(state.env, inline_line(state, state.pos),
-                 f"kramdown extension {{::{name}}} is not supported; it is dropped")
+    if not silent and name == "nomarkdown" and nomarkdown:
+        token = state.push("html_inline", "", 0)
+        token.content = content
     state.pos = end
     return True

@@ -31,8 +31,6 @@ from markdown_it.rules_block import StateBlock
 from markdown_it.rules_core import StateCore
 from markdown_it.rules_inline import StateInline
 
-from ..diagnostics import inline_line, warn
-
 #: ``{: body}`` / ``{:name: body}``: quoted values may hold ``}``.
 IAL = re.compile(r"\{:(?!:)((?:[^}\"'\n]|\"[^\"\n]*\"|'[^'\n]*')*)\}")
 _ALD_NAME = re.compile(r"([A-Za-z][\w-]*):(?=\s|$)")
@@ -88,6 +86,7 @@ def ial_plugin(md: MarkdownIt, *, block: bool = True, span: bool = True, header_
                               {"alt": ["paragraph", "reference", "blockquote", "list"]})
     if span:
         md.inline.ruler.after("image", "kramdown_span_ial", _span_ial)
+        md.inline.ruler2.push("kramdown_span_ial", _attach_spans)
     md.core.ruler.after("inline", "kramdown_ial_apply", lambda state: _apply(state, header_ids))
     md.add_render_rule("kramdown_ial", lambda *args: "")
     _wrap_self_contained(md)
@@ -117,32 +116,58 @@ def _block_ial(state: StateBlock, startLine: int, endLine: int, silent: bool) ->
     token.map = [startLine, startLine + 1]
     token.hidden = True
     token.meta = {"attrs": parsed[0], "refs": parsed[1], "ald": ald.group(1) if ald else None}
+    if ald:
+        # Stored now, before inline parsing, so that span IALs can use it too.
+        alds = state.env.setdefault("kramdown_alds", {})
+        alds[ald.group(1)] = {**_resolve(parsed[1], alds), **parsed[0]}
     state.line = startLine + 1
     return True
 
 
 def _span_ial(state: StateInline, silent: bool) -> bool:
+    """A ``{:...}`` right after an element becomes a ``kramdown_span_ial`` token;
+    :func:`_attach_spans` moves its attributes onto the element once emphasis
+    has been resolved (``*this*`` is still two delimiters at this point)."""
     if not state.src.startswith("{:", state.pos) or state.src.startswith("{::", state.pos):
         return False
+    if state.pending or not state.tokens:
+        return False  # after text: kramdown keeps it as text, and so do we
     match = IAL.match(state.src, state.pos, state.posMax)
-    if not match or state.pending or not state.tokens:
-        return False  # not right after an element: plain text, as "{:" in prose should be
+    if not match:
+        return False
     parsed = parse_ial(match.group(1))
     if parsed is None:
         return False
-    target = _span_target(state.tokens)
-    if target is None:
-        return False
     if not silent:
-        attrs, refs = parsed
-        for name in refs:
-            attrs = {**state.env.get("kramdown_alds", {}).get(name, {}), **attrs}
-        merge_attrs(target, attrs)
+        token = state.push("kramdown_span_ial", "", 0)
+        token.content = match.group(0)
+        token.meta = {"attrs": parsed[0], "refs": parsed[1]}
     state.pos = match.end()
     return True
 
 
+def _attach_spans(state: StateInline) -> None:
+    tokens = state.tokens
+    if not any(t.type == "kramdown_span_ial" for t in tokens):
+        return
+    alds = state.env.get("kramdown_alds", {})
+    out = []
+    for token in tokens:
+        if token.type != "kramdown_span_ial":
+            out.append(token)
+            continue
+        target = _span_target(out) if out else None
+        if target is None:
+            token.type = "text"     # after plain text after all (an emphasis marker left as text)
+            out.append(token)
+            continue
+        merge_attrs(target, _resolve(token.meta["refs"], alds))
+        merge_attrs(target, token.meta["attrs"])
+    tokens[:] = out
+
+
 def _span_target(tokens):
+    """The element a span IAL after ``tokens[-1]`` belongs to, or None after text."""
     last = tokens[-1]
     if last.type in ("image", "code_inline", "math_inline"):
         return last
@@ -194,14 +219,20 @@ def _apply(state: StateCore, header_ids: bool) -> None:
             continue
         attrs, refs = token.meta["attrs"], token.meta["refs"]
         if token.meta["ald"]:
-            alds[token.meta["ald"]] = {**_resolve(refs, alds), **attrs}
-            continue
+            continue                            # stored while parsing blocks
         target = None
-        if i > 0:
+        if i > 0 and tokens[i - 1].type == "kramdown_ial" and tokens[i - 1].map[1] == token.map[0]:
+            # a second IAL line right under the first goes where the first went
+            target = tokens[i - 1].meta.get("target")
+            if target is None and not tokens[i - 1].meta["ald"]:
+                pending.append((attrs, refs))
+                continue
+        elif i > 0:
             j, last_line = _block_end(tokens, i)
             if j >= 0 and tokens[j].level == token.level and last_line == token.map[0]:
                 target = tokens[j]
         if target is not None:
+            token.meta["target"] = target
             _attach(target, attrs, refs, alds)
         else:
             pending.append((attrs, refs))

@@ -25,17 +25,17 @@ import difflib
 import html
 import json
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Callable
 
 from ...errors import BuildError, Diagnostic
 
 #: ``{{ ... }}`` on one line; what is inside is checked by :func:`_expression`.
 _OUTPUT = re.compile(r"\{\{-?[ \t]*([^{}\n]*?)[ \t]*-?\}\}")
-_RAW = re.compile(r"\{%-?\s*raw\s*-?%\}(.*?)\{%-?\s*endraw\s*-?%\}", re.S)
-_COMMENT = re.compile(r"\{%-?\s*comment\s*-?%\}.*?\{%-?\s*endcomment\s*-?%\}", re.S)
+_RAW = re.compile(r"\{%-?\s*raw\s*-?%\}(.*?)\{%-?\s*endraw\s*-?%\}", re.DOTALL)
+_COMMENT = re.compile(r"\{%-?\s*comment\s*-?%\}.*?\{%-?\s*endcomment\s*-?%\}", re.DOTALL)
 _HIGHLIGHT = re.compile(
-    r"\{%-?[ \t]*highlight[ \t]+([\w+#.-]+)([^\n%]*?)-?%\}(.*?)\{%-?[ \t]*endhighlight[ \t]*-?%\}", re.S)
+    r"\{%-?[ \t]*highlight[ \t]+([\w+#.-]+)([^\n%]*?)-?%\}(.*?)\{%-?[ \t]*endhighlight[ \t]*-?%\}", re.DOTALL)
 #: Any other tag, on one line.
 _TAG = re.compile(r"\{%-?[ \t]*([A-Za-z_]\w*)([^\n]*?)-?%\}")
 _PLACEHOLDER = re.compile(r"\x00raw(\d+)(\n*)\x00")
@@ -168,7 +168,7 @@ def _expression(inner: str, ctx: LiquidContext, where: Callable[[], tuple[str, i
             return None
         value = string.group(1) if string.group(1) is not None else string.group(2)
     for text in filters:
-        match = re.fullmatch(r"\s*([A-Za-z_]\w*)\s*(?::(.*))?", text, re.S)
+        match = re.fullmatch(r"\s*([A-Za-z_]\w*)\s*(?::(.*))?", text, re.DOTALL)
         if not match:
             return None
         name, args_text = match.groups()
@@ -252,7 +252,7 @@ def highlight_block(code: str, lang: str, options: str) -> str:
     from ..highlight import highlight_code
 
     breaks = code.count("\n")               # the tags hold no line break; all are in the code
-    body = code[1:] if code.startswith("\n") else code
+    body = code.removeprefix("\n")
     body = body if body.endswith("\n") or not body else body + "\n"
     lang = lang.lower()
     rendered = highlight_code(body, lang)
@@ -366,7 +366,7 @@ def _include(rest: str, ctx: LiquidContext, path: str, line: int) -> str:
         raise BuildError(f"{{% include {rest} %}}: the include name must be a plain file name", path=path, line=line)
     source = ctx.includes.get(name)
     if source is None:
-        if re.search(r"math|mathjax|katex|latex", name, re.I):
+        if re.search(r"math|mathjax|katex|latex", name, re.IGNORECASE):
             # A MathJax loader: the site loads MathJax itself on every page with math.
             ctx.diagnostics.append(Diagnostic(path, line, f"dropped {{% include {name} %}}: the site loads MathJax itself",
                                               "remove the tag to silence this"))

@@ -25,10 +25,10 @@ from markdown_it.rules_core import StateCore
 
 from ..diagnostics import warn
 
-_SCRIPT = re.compile(r"<script\b((?:[^>\"']|\"[^\"]*\"|'[^']*')*)>(.*?)</script\s*>[ \t]*\n?", re.I | re.S)
+_SCRIPT = re.compile(r"<script\b((?:[^>\"']|\"[^\"]*\"|'[^']*')*)>(.*?)</script\s*>[ \t]*\n?", re.IGNORECASE | re.DOTALL)
 _CONFIGURES = re.compile(r"\bwindow\.MathJax\s*=|\bMathJax\s*=\s*\{|\bMathJax\.Hub\.(?:Config|Register)|"
                          r"\bMathJax\.startup\b")
-_POLYFILL = re.compile(r"polyfill(?:\.io|\.min\.js)[^\"']*features=es6", re.I)
+_POLYFILL = re.compile(r"polyfill(?:\.io|\.min\.js)[^\"']*features=es6", re.IGNORECASE)
 
 
 def mathjax_scripts_plugin(md: MarkdownIt, *, drop_polyfill: bool = True) -> None:
@@ -37,7 +37,7 @@ def mathjax_scripts_plugin(md: MarkdownIt, *, drop_polyfill: bool = True) -> Non
     :param drop_polyfill: also drop MathJax 3's es6 polyfill loader.
     """
     names = [r.name for r in md.core.ruler.__rules__]
-    rule = lambda state: _drop(state, drop_polyfill)  # noqa: E731
+    rule = lambda state: _drop(state, drop_polyfill)
     if "html_repair" in names:
         md.core.ruler.before("html_repair", "jekyll_mathjax_scripts", rule)
     else:
@@ -50,7 +50,7 @@ def _drop(state: StateCore, drop_polyfill: bool) -> None:
             continue
         line = token.map[0] if token.map else None
 
-        def drop(match: re.Match) -> str:
+        def drop(match: re.Match, line=line) -> str:
             attrs, body = match.group(1), match.group(2)
             if "math/tex" in attrs.lower():
                 return match.group(0)

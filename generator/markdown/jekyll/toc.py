@@ -29,7 +29,7 @@ def toc_plugin(md: MarkdownIt, *, levels: tuple[int, int] = (1, 6), list_id: str
     :param replace_theme_toc: hide the theme's contents box (``env["toc"]``)
         on pages that have this one.
     """
-    rule = lambda state: _place(state, replace_theme_toc)  # noqa: E731
+    rule = lambda state: _place(state, replace_theme_toc)
     if "heading_ids" in [r.name for r in md.core.ruler.__rules__]:
         md.core.ruler.after("heading_ids", "kramdown_toc", rule)
     else:
