@@ -36,7 +36,8 @@ def gdcore_folder(site_root: Path) -> Path:
     return own if (own / "__init__.py").is_file() else PROJECT_ROOT / "gdcore"
 
 
-def _program(doc: Document, md, body: str, config, version: str, old: cache.Manifest, new: cache.Manifest):
+def _program(doc: Document, md, body: Callable[[Document], str], config, version: str,
+             old: cache.Manifest, new: cache.Manifest):
     from .execute import resolve_defaults
     from .markdown.cells import extract_program
 
@@ -48,7 +49,7 @@ def _program(doc: Document, md, body: str, config, version: str, old: cache.Mani
         program = known[1]
     else:
         env = {"path": doc.rel, "body_line": doc.body_line}
-        cells, inline = extract_program(md().parse(body, env), line_offset=doc.body_line - 1,
+        cells, inline = extract_program(md().parse(body(doc), env), line_offset=doc.body_line - 1,
                                         defaults=defaults, path=doc.rel)
         program = (cells, inline, defaults.seed)
     new.extra.setdefault("programs", {})[doc.rel] = (k, program)
@@ -67,7 +68,7 @@ def run(docs: list[Document], *, root: Path, config, version: str, bodies: Calla
         return stage
     requests = []
     for doc in wanted:
-        cells, inline, seed = _program(doc, md, bodies(doc), config, version, old, new)
+        cells, inline, seed = _program(doc, md, bodies, config, version, old, new)
         if cells or inline:
             requests.append(ExecRequest(key=doc.rel, display_path=doc.rel, source_path=doc.path,
                                         cwd=doc.path.parent, cells=cells, inline=inline, seed=seed))
