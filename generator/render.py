@@ -115,6 +115,10 @@ def render_body(doc: Document, md, ctx: SiteContext, exec_result: Any = None):
                 excerpt_tokens = tokens[i: j + 1]
                 break
     excerpt_html = md.renderer.render(excerpt_tokens, md.options, env) if excerpt_tokens else ""
+    if excerpt_html:
+        from .markdown.html import resolve_urls
+
+        excerpt_html = resolve_urls(excerpt_html, ctx.base_path + doc.url.lstrip("/"))
     words = 0
     for token in tokens:
         if token.type == "inline":

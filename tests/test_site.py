@@ -7,6 +7,7 @@ import xml.dom.minidom
 from pathlib import Path
 
 import pytest
+from selectolax.lexbor import LexborHTMLParser
 
 from generator import BuildOptions, build
 from tests.helpers import PROJECT, html, math_texts, snapshot, strip_delimiters
@@ -232,3 +233,21 @@ def test_parallel_build_matches_serial(basic, tmp_path):
     serial_out, _ = built(basic, jobs=1, refresh=True)
     assert snapshot(parallel_out) == snapshot(serial_out)
     assert serial != snapshot(serial_out)
+
+
+def test_relative_urls_in_excerpts_and_feed_point_at_the_post(site):
+    root, _ = site({
+        "config.yml": "url: https://example.org\nbase_url: /repo/\n",
+        "content/posts/b/index.md": "---\ntitle: B\ndate: 2024-01-01\n---\nSee ![plot](plot.png), [notes](../notes/) and [^1].\n\n[^1]: A note.\n",
+        "content/posts/b/plot.png": b"\x89PNG",
+    })
+    index = html(root / "_site" / "index.html")
+    summary = index.css_first(".summary")
+    assert summary.css_first("img").attributes["src"] == "/repo/posts/b/plot.png"
+    assert summary.css_first("a").attributes["href"] == "/repo/posts/notes/"
+    feed = xml.dom.minidom.parse(str(root / "_site" / "feed.xml"))
+    content = LexborHTMLParser(feed.getElementsByTagName("content")[0].firstChild.data)
+    assert content.css_first("img").attributes["src"] == "https://example.org/repo/posts/b/plot.png"
+    assert content.css_first("a").attributes["href"] == "https://example.org/repo/posts/notes/"
+    # the post page itself keeps its relative URLs
+    assert html(root / "_site" / "posts" / "b" / "index.html").css_first(".content img").attributes["src"] == "plot.png"

@@ -125,6 +125,26 @@ def _rewrite_urls(content: str, base_path: str) -> str:
     return TAG.sub(tag, content)
 
 
+_ANY_URL_ATTR = re.compile(r"""(\s(?:src|href|poster|action|data)\s*=\s*)(["'])([^"']*)\2""", re.I)
+
+
+def resolve_urls(fragment: str, page_url: str) -> str:
+    """Make relative ``src``/``href`` in an HTML fragment absolute against ``page_url``.
+
+    For HTML that leaves its page: a post's excerpt on the index, its body in
+    the feed.  ``page_url`` may be root-relative (``/repo/posts/x/``) or absolute.
+    """
+    from urllib.parse import urljoin
+
+    def attr(match: re.Match) -> str:
+        url = match.group(3)
+        if not url or url.startswith("/") or re.match(r"^[a-zA-Z][a-zA-Z0-9+.-]*:", url):
+            return match.group(0)
+        return f"{match.group(1)}{match.group(2)}{urljoin(page_url, url)}{match.group(2)}"
+
+    return TAG.sub(lambda m: _ANY_URL_ATTR.sub(attr, m.group(0)), fragment)
+
+
 def _drop_mathjax(content: str, env: dict, line: int | None) -> str:
     def drop(match: re.Match) -> str:
         attrs = match.group(1).lower()
