@@ -61,6 +61,7 @@ def create_parser(options: MarkdownOptions = MarkdownOptions()) -> MarkdownIt:
     md.use(jekyll.extensions_plugin)
     md.use(jekyll.toc_plugin)
     md.use(jekyll.mathjax_scripts_plugin)
+    md.use(jekyll.html_math_plugin)
     md.use(diagrams_plugin, cache_dir=options.cache_dir, plantuml_server=options.plantuml_server)
     md.use(cells_plugin)
     return md

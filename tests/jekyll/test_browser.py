@@ -20,7 +20,7 @@ visit = harness.visit
 DISPLAY = {
     "posts/descent-by-hand/": {2, 5, 6},
     "posts/chain-rule/": {2, 5},
-    "neuralnets/": set(),
+    "neuralnets/": {2},                 # $$...$$ inside raw HTML: display, as MathJax reads it
 }
 
 

@@ -76,7 +76,7 @@ def test_mathjax_receives_the_same_tex_from_both_sites(sites, jekyll_browser_con
                 if m.tex in DISPLAY_HERE_INLINE_IN_KRAMDOWN:
                     assert (m.display, j.display) == (True, False)
             compared += len(mine)
-    assert compared == 14
+    assert compared == 16
 
 
 def test_jekylls_permalinks_can_be_kept(tmp_path, sites):

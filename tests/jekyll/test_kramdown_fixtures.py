@@ -12,6 +12,7 @@ from generator.markdown.headings import headings_plugin
 from generator.markdown.html import html_plugin
 from generator.markdown.jekyll import (
     extensions_plugin,
+    html_math_plugin,
     ial_plugin,
     mathjax_scripts_plugin,
     toc_plugin,
@@ -27,7 +28,7 @@ def kramdown_parser() -> MarkdownIt:
     md = MarkdownIt("commonmark", {"html": True}).enable(["table", "strikethrough"])
     track_inline_lines(md)
     md.use(math_plugin).use(tables_plugin).use(html_plugin).use(headings_plugin, anchors=False)
-    md.use(ial_plugin).use(extensions_plugin).use(toc_plugin).use(mathjax_scripts_plugin)
+    md.use(ial_plugin).use(extensions_plugin).use(toc_plugin).use(mathjax_scripts_plugin).use(html_math_plugin)
     return md
 
 
@@ -43,4 +44,9 @@ def test_kramdown_math(file_params):
 
 @pytest.mark.param_file(FIXTURES / "jekyll_mathjax.md")
 def test_jekyll_mathjax_scripts(file_params):
+    file_params.assert_expected(kramdown_parser().render(file_params.content), rstrip=True)
+
+
+@pytest.mark.param_file(FIXTURES / "jekyll_html_math.md")
+def test_math_inside_raw_html(file_params):
     file_params.assert_expected(kramdown_parser().render(file_params.content), rstrip=True)

@@ -22,7 +22,7 @@ EXPECTED_TEX = {
         "h(x) = f(g(x))", r"h'(x) = f'(g(x)) \, g'(x)", r"\frac{dh}{dx} = \frac{df}{dg} \cdot \frac{dg}{dx}",
         "g(x) = x^2", r"f(u) = \sin u", "\\begin{aligned}\nh'(x) &= \\cos(x^2) \\cdot 2x\n\\end{aligned}",
     ],
-    "neuralnets/index.html": [r"\sigma(w^\top x + b)"],
+    "neuralnets/index.html": [r"\sigma(w^\top x + b)", r"h = \sigma(W x + b)", r"\hat y = W_2 h"],
 }
 
 

@@ -5,10 +5,12 @@
 * ``toc_plugin``: ``* TOC`` + ``{:toc}``;
 * ``extensions_plugin``: ``{::comment}``, ``{::nomarkdown}``, ``{::options /}``;
 * ``includes_plugin``: expands ``{% include %}`` placeholders left by the Liquid stage;
-* ``mathjax_scripts_plugin``: drops in-body MathJax configuration scripts.
+* ``mathjax_scripts_plugin``: drops in-body MathJax configuration scripts;
+* ``html_math_plugin``: marks math written inside raw HTML blocks for MathJax.
 """
 
 from .extensions import extensions_plugin
+from .htmlmath import html_math_plugin
 from .ial import ial_plugin
 from .includes import includes_plugin
 from .liquid import LiquidContext, has_liquid, render_liquid
@@ -19,6 +21,7 @@ __all__ = [
            "LiquidContext",
            "extensions_plugin",
            "has_liquid",
+    "html_math_plugin",
            "ial_plugin",
            "includes_plugin",
            "mathjax_scripts_plugin",
