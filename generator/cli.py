@@ -31,6 +31,7 @@ def _parser() -> argparse.ArgumentParser:
         p.add_argument("--source", type=Path, default=None, metavar="PATH",
                        help="site folder (default: the current folder, or the one build.py is in)")
         p.add_argument("--base-url", metavar="PATH", help="path the site is served under, e.g. /repo/")
+        p.add_argument("--url", metavar="ORIGIN", help="scheme and host for absolute links, e.g. https://user.github.io")
         p.add_argument("--drafts", action="store_true", default=None, help="include drafts")
         p.add_argument("--jobs", "-j", type=int, metavar="N", help="parallel workers (default: all cores)")
         p.add_argument("--refresh", action="store_true", help="ignore caches: re-render and re-run everything")
@@ -74,7 +75,7 @@ def build_options(args):
 
         progress = terminal_progress()
     return BuildOptions(
-        source=source, out=out.resolve() if out else None, base_url=args.base_url, drafts=args.drafts,
+        source=source, out=out.resolve() if out else None, base_url=args.base_url, url=args.url, drafts=args.drafts,
         jobs=args.jobs, refresh=args.refresh, no_exec=args.no_exec, explain=args.explain, progress=progress,
     )
 

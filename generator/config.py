@@ -200,5 +200,9 @@ def load_config(site_root: Path, overrides: dict[str, Any] | None = None) -> Sit
                 value = normalize_base_url(value)
             except ValueError as exc:
                 raise BuildError(f"--base-url: {exc}") from None
+        if key == "url":
+            value = value.rstrip("/")
+            if value and not re.match(r"^https?://[^/\s]+$", value):
+                raise BuildError(f"--url must be scheme and host only, like https://user.github.io, got {value!r}")
         values[key] = value
     return SiteConfig(**values)

@@ -390,7 +390,8 @@ def url_to_output(url: str, rel: str) -> tuple[str, str]:
 # the whole site
 
 def _excluded(rel_to_content: str, patterns: tuple) -> bool:
-    if rel_to_content.startswith(".") or "/." in rel_to_content:
+    hidden = rel_to_content.replace(".well-known/", "well-known/")  # published on purpose
+    if hidden.startswith(".") or "/." in hidden:
         return True
     if not patterns:
         return False
@@ -410,7 +411,7 @@ def discover(root: Path, config: SiteConfig):
     cut = len(base) + 1
     bundle_of: dict[str, str] = {}  # folder (relative to content/) -> bundle folder
     for dirpath, dirnames, filenames in os.walk(base):
-        dirnames[:] = sorted(d for d in dirnames if not d.startswith("."))
+        dirnames[:] = sorted(d for d in dirnames if not d.startswith(".") or d == ".well-known")
         rel_dir = dirpath[cut:]
         parent_bundle = bundle_of.get(rel_dir.rsplit("/", 1)[0]) if "/" in rel_dir else None
         if parent_bundle is None and rel_dir.startswith("posts/") and "index.md" in filenames:

@@ -33,6 +33,7 @@ class BuildOptions:
     source: Path = Path(".")
     out: Path | None = None
     base_url: str | None = None
+    url: str | None = None
     drafts: bool | None = None
     jobs: int | None = None
     refresh: bool = False
@@ -123,7 +124,7 @@ def build(options: BuildOptions) -> BuildReport:
     root = options.source.resolve()
     if not root.is_dir():
         raise BuildError(f"site folder {root} does not exist")
-    overrides = {"base_url": options.base_url, "drafts": options.drafts, "jobs": options.jobs,
+    overrides = {"base_url": options.base_url, "url": options.url, "drafts": options.drafts, "jobs": options.jobs,
                  "output": str(options.out) if options.out else None}
     config = load_config(root, overrides)
     out_dir = Path(config.output)

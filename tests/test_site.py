@@ -251,3 +251,11 @@ def test_relative_urls_in_excerpts_and_feed_point_at_the_post(site):
     assert content.css_first("a").attributes["href"] == "https://example.org/repo/posts/notes/"
     # the post page itself keeps its relative URLs
     assert html(root / "_site" / "posts" / "b" / "index.html").css_first(".content img").attributes["src"] == "plot.png"
+
+
+def test_hidden_files_are_skipped_but_well_known_is_published(site):
+    root, _ = site({"content/posts/a.md": "---\ntitle: A\ndate: 2024-01-01\n---\nx\n",
+                    "content/.well-known/security.txt": "Contact: mailto:a@example.org\n",
+                    "content/images/.DS_Store": "junk"})
+    assert (root / "_site" / ".well-known" / "security.txt").exists()
+    assert not (root / "_site" / "images" / ".DS_Store").exists()
