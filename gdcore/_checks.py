@@ -62,10 +62,11 @@ def weights(w, d, name="w"):
 
 
 def scalar(value, name):
-    """Return value as a finite Python float."""
-    if isinstance(value, bool) or np.ndim(value) != 0:
+    """Return value as a finite Python float; a one-element array counts as a number."""
+    arr = _float_array(value, name)
+    if isinstance(value, bool) or arr.size != 1:
         raise ValueError(f"{name} must be a single number, got {value!r}")
-    value = float(_float_array(value, name))
+    value = float(arr.reshape(()))
     if not math.isfinite(value):
         raise ValueError(f"{name} must be finite, got {value!r}")
     return value

@@ -35,7 +35,7 @@ def predict(b, w, x):
     """Forward pass: ŷ_i = b + w·x_i."""
     X = _checks.features(x)
     w = _checks.weights(w, X.shape[1])
-    return b + X @ w
+    return _checks.scalar(b, "b") + X @ w
 
 
 def errors(b, w, x, y):
@@ -69,7 +69,7 @@ def step(b, w, db, dw, lr):
     """One plain gradient-descent update: b ← b − η ∂L/∂b,  w ← w − η ∂L/∂w."""
     lr = _checks.positive(lr, "lr")
     w_new = np.asarray(w, dtype=float) - lr * np.asarray(dw, dtype=float)
-    return float(b - lr * db), public_w(w_new)
+    return _checks.scalar(b, "b") - lr * _checks.scalar(db, "db"), public_w(w_new)
 
 
 def least_squares(x, y):

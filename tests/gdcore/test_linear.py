@@ -65,3 +65,15 @@ def test_gradient_check_one_feature():
     result = gdcore.check_gradients(0.3, -1.2, data.x_train, data.y_train)
     assert result.relative_error < 1e-8
     assert result.analytic.shape == result.numerical.shape == (2,)
+
+
+def test_notebook_style_arrays_are_accepted():
+    # b = np.random.randn(1); x_train of shape (N, 1): the shapes a notebook hands over
+    data = datasets.synthetic_line()
+    x, y = data.x_train[:, None], data.y_train[:, None]
+    b, w = np.array([0.5]), np.array([-0.1])
+    assert gdcore.mse(b, w, x, y) == gdcore.mse(0.5, -0.1, data.x_train, data.y_train)
+    b1, w1 = gdcore.step(b, w, *gdcore.gradients(b, w, x, y), lr=0.1)
+    assert isinstance(b1, float) and isinstance(w1, float)
+    result = gdcore.gradient_descent(x, y, lr=0.1, epochs=3, init=(b, w))
+    assert isinstance(result.w, float)
