@@ -47,6 +47,9 @@ class SiteConfig:
     #: Posts with at least this many ``##``/``###`` headings get a table of contents.
     toc_min_headings: int = 4
     excerpt_separator: str = "<!--more-->"
+    #: How heading ids are made: ``gfm`` (GitHub and Jekyll's default) or ``kramdown``
+    #: (Jekyll with ``kramdown: {input: kramdown}``).
+    heading_ids: str = "gfm"
     mathjax_url: str = MATHJAX_URL
     #: TeX macros available in every post: ``{RR: "\\mathbb{R}", norm: ["\\lVert #1 \\rVert", 1]}``.
     math_macros: dict = field(default_factory=dict)
@@ -154,6 +157,8 @@ def _validate(raw: dict[str, Any], path: str, text: str) -> dict[str, Any]:
                 value = normalize_base_url(value)
             except ValueError as exc:
                 raise fail(key, str(exc)) from None
+        if key == "heading_ids" and value not in ("gfm", "kramdown"):
+            raise fail(key, f"heading_ids must be gfm or kramdown, got {value!r}")
         if key in ("permalink", "page_permalink") and not value.startswith("/"):
             raise fail(key, f"{key} must start with '/', got {value!r}")
         if key == "url":

@@ -173,7 +173,7 @@ def build(options: BuildOptions) -> BuildReport:
 
                 parser.append(create_parser(MarkdownOptions(
                     base_path=config.base_url, cache_dir=str(root / ".cache"),
-                    plantuml_server=config.plantuml_server)))
+                    plantuml_server=config.plantuml_server, heading_ids=config.heading_ids)))
             return parser[0]
 
         executed = execution.run(

@@ -55,6 +55,15 @@ def test_headings(file_params):
     file_params.assert_expected(md.render(file_params.content), rstrip=True)
 
 
+def test_kramdown_heading_ids_on_request():
+    from generator.markdown.headings import kramdown_id
+
+    md = parser((headings_plugin, {"slug": kramdown_id, "anchors": False}))
+    assert md.render("## 1. The Gradient, Explained!\n## Straße\n## 12\n") == (
+        '<h2 id="the-gradient-explained">1. The Gradient, Explained!</h2>\n'
+        '<h2 id="strae">Straße</h2>\n<h2 id="section">12</h2>\n')
+
+
 @pytest.mark.param_file(FIXTURES / "gfm.md")
 def test_gfm_with_the_full_parser(file_params):
     from generator.markdown import MarkdownOptions, create_parser

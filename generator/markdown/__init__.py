@@ -21,6 +21,7 @@ class MarkdownOptions:
     #: Folder for caches of build-time renderers (PlantUML SVG), or None for no cache.
     cache_dir: str | None = None
     plantuml_server: str = "https://www.plantuml.com/plantuml"
+    heading_ids: str = "gfm"       # or "kramdown"
 
 
 def create_parser(options: MarkdownOptions = MarkdownOptions()) -> MarkdownIt:
@@ -32,7 +33,7 @@ def create_parser(options: MarkdownOptions = MarkdownOptions()) -> MarkdownIt:
     from .cells import cells_plugin
     from .diagnostics import track_inline_lines
     from .diagrams import diagrams_plugin
-    from .headings import headings_plugin
+    from .headings import gfm_id, headings_plugin, kramdown_id
     from .highlight import highlight_code
     from .html import html_plugin
     from .links import links_plugin
@@ -54,7 +55,8 @@ def create_parser(options: MarkdownOptions = MarkdownOptions()) -> MarkdownIt:
     md.use(tasklists_plugin)
     md.use(links_plugin, base_path=options.base_path)
     md.use(html_plugin, base_path=options.base_path)
-    md.use(headings_plugin, anchors=options.anchors)
+    md.use(headings_plugin, anchors=options.anchors,
+           slug=kramdown_id if options.heading_ids == "kramdown" else gfm_id)
     # kramdown syntax of posts moved from Jekyll; after headings, whose ids the TOC links to
     md.use(jekyll.includes_plugin)
     md.use(jekyll.ial_plugin)

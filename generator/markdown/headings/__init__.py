@@ -1,5 +1,5 @@
-"""Heading ids (kramdown's rule), anchor links, table of contents entries."""
+"""Heading ids (Jekyll's rules), anchor links, table of contents entries."""
 
-from .index import headings_plugin, kramdown_id
+from .index import gfm_id, headings_plugin, kramdown_id
 
-__all__ = ["headings_plugin", "kramdown_id"]
+__all__ = ["gfm_id", "headings_plugin", "kramdown_id"]

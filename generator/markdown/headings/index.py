@@ -1,11 +1,18 @@
-"""Heading ids in kramdown's style, anchor links, and the table of contents.
+"""Heading ids as Jekyll makes them, anchor links, and the table of contents.
 
-Ids follow kramdown's rule so that ``#anchor`` links written for a Jekyll
-blog keep working: from the heading's source text, drop leading characters
-that are not ASCII letters, keep ASCII letters, digits, spaces and dashes,
-turn spaces into dashes and lowercase; an empty result is ``section``, and
-repeats get ``-1``, ``-2``, ...  An explicit id (set by another plugin, e.g.
-kramdown's ``{#id}``) is kept.
+Ids are made from the heading's source text so that ``#anchor`` links written
+for a Jekyll blog keep working.  Two rules:
+
+* :func:`gfm_id` (the default): what Jekyll's default Markdown input (kramdown
+  with GFM) and GitHub make -- lowercase, drop every character that is not a
+  letter, digit, ``_``, ``-`` or space, spaces become ``-``:
+  "1. The Gradient, Explained!" -> ``1-the-gradient-explained``;
+* :func:`kramdown_id`: kramdown's own rule, for blogs configured with
+  ``input: kramdown`` -- also drop leading non-letters and non-ASCII letters:
+  -> ``the-gradient-explained``.
+
+An empty id is ``section``; repeats get ``-1``, ``-2``, ...  An explicit id
+(set by another plugin, e.g. kramdown's ``{#id}``) is kept.
 """
 
 from __future__ import annotations
@@ -16,6 +23,11 @@ from markdown_it import MarkdownIt
 from markdown_it.rules_core import StateCore
 
 
+def gfm_id(text: str) -> str:
+    text = re.sub(r"[^\w\- \t]", "", text.lower())
+    return re.sub(r"[ \t]", "-", text) or "section"
+
+
 def kramdown_id(text: str) -> str:
     text = re.sub(r"^[^a-zA-Z]+", "", text)
     text = re.sub(r"[^a-zA-Z0-9 -]", "", text)
@@ -23,7 +35,7 @@ def kramdown_id(text: str) -> str:
 
 
 def headings_plugin(md: MarkdownIt, *, anchors: bool = True, toc_levels: tuple[int, int] = (2, 3),
-                    slug=kramdown_id) -> None:
+                    slug=gfm_id) -> None:
     """Give every heading an id; collect ``env["toc"]``.
 
     :param anchors: append ``<a class="anchor" href="#id">`` to each heading.
