@@ -101,19 +101,8 @@ def render_body(doc: Document, md, ctx: SiteContext, exec_result: Any = None):
         toc = [{"level": e["level"], "id": e["id"],
                 "html": md.renderer.renderInline(e["children"], md.options, env)} for e in env["toc"]]
 
-    excerpt_tokens = None
-    for i, token in enumerate(tokens):
-        if token.type == "html_block" and token.content.strip() == ctx.excerpt_separator:
-            excerpt_tokens = tokens[:i]
-            break
-    if excerpt_tokens is None:
-        for i, token in enumerate(tokens):
-            if token.type == "paragraph_open" and token.level == 0:
-                j = i
-                while tokens[j].type != "paragraph_close":
-                    j += 1
-                excerpt_tokens = tokens[i: j + 1]
-                break
+    separator = str(doc.meta.get("excerpt_separator") or ctx.excerpt_separator)
+    excerpt_tokens = _excerpt_tokens(tokens, separator)
     excerpt_html = md.renderer.render(excerpt_tokens, md.options, env) if excerpt_tokens else ""
     if excerpt_html:
         from .markdown.html import resolve_urls
@@ -136,6 +125,39 @@ def render_body(doc: Document, md, ctx: SiteContext, exec_result: Any = None):
         "diagnostics": diagnostics,
         "features": env.get("features", set()),
     }
+
+
+def _excerpt_tokens(tokens: list, separator: str) -> list:
+    """The tokens of the summary: everything before the separator (on its own line or
+    inside a paragraph, whose open blocks are then closed), else the first paragraph."""
+    from markdown_it.token import Token
+
+    open_blocks: list = []
+    for i, token in enumerate(tokens):
+        if token.type == "html_block" and token.content.strip() == separator:
+            return tokens[:i]
+        if token.type == "inline" and token.children:
+            cut = next((j for j, c in enumerate(token.children)
+                        if c.type == "html_inline" and c.content.strip() == separator), None)
+            if cut is not None:
+                children = token.children[:cut]
+                while children and children[-1].type in ("softbreak", "hardbreak"):
+                    children.pop()
+                partial = token.copy(children=children)
+                closers = [Token(t.type.replace("_open", "_close"), t.tag, -1, hidden=t.hidden)
+                           for t in reversed(open_blocks)]
+                return tokens[:i] + [partial] + closers
+        if token.nesting == 1:
+            open_blocks.append(token)
+        elif token.nesting == -1 and open_blocks:
+            open_blocks.pop()
+    for i, token in enumerate(tokens):
+        if token.type == "paragraph_open" and token.level == 0:
+            j = i
+            while tokens[j].type != "paragraph_close":
+                j += 1
+            return tokens[i: j + 1]
+    return []
 
 
 def tag_url(name: str) -> str:

@@ -259,3 +259,15 @@ def test_hidden_files_are_skipped_but_well_known_is_published(site):
                     "content/images/.DS_Store": "junk"})
     assert (root / "_site" / ".well-known" / "security.txt").exists()
     assert not (root / "_site" / "images" / ".DS_Store").exists()
+
+
+def test_excerpt_separator_inline_on_its_own_line_and_per_post(site):
+    root, _ = site({
+        "content/posts/a.md": "---\ntitle: A\ndate: 2024-01-03\n---\nFirst part $x$ <!--more--> hidden part.\n\nMore.\n",
+        "content/posts/b.md": "---\ntitle: B\ndate: 2024-01-02\n---\nOne.\n\nTwo.\n\n<!--more-->\n\nThree.\n",
+        "content/posts/c.md": "---\ntitle: C\ndate: 2024-01-01\nexcerpt_separator: <!--cut-->\n---\nKeep.\n- item <!--cut--> gone\n\nAfter.\n",
+    })
+    summaries = [s.text().split() for s in html(root / "_site" / "index.html").css(".summary")]
+    assert summaries[0] == ["First", "part", r"\(x\)"]
+    assert summaries[1] == ["One.", "Two."]
+    assert summaries[2] == ["Keep.", "item"]
