@@ -238,6 +238,17 @@ def _run_chunk(function, items: list) -> list:
     return results
 
 
+def _import_worker_modules() -> None:
+    """Import what render jobs import lazily, before forking: a child that imports while
+    another thread of the parent (``serve``'s HTTP threads) held the import lock at fork
+    time would wait for it forever."""
+    import markupsafe  # noqa: F401
+    from markdown_it import token  # noqa: F401
+
+    from . import content, listing  # noqa: F401
+    from .markdown import cells, html, jekyll  # noqa: F401
+
+
 class RenderPool:
     """Runs render jobs in forked worker processes when there is enough work.
 
@@ -259,6 +270,7 @@ class RenderPool:
             if self._pool is None:
                 import multiprocessing
 
+                _import_worker_modules()
                 self._pool = multiprocessing.get_context("fork").Pool(self.jobs)
             size = max(1, len(items) // (self.jobs * 8))
             chunks = [items[i: i + size] for i in range(0, len(items), size)]
