@@ -19,8 +19,10 @@ Single-dollar rule (Pandoc's, made a little smarter for real posts): the
 opening ``$`` must not be followed by a space or tab, the closing ``$`` must
 not be preceded by one nor followed by a digit, and a ``\\$`` is a literal
 dollar.  So "it costs $5 and $10" stays prose.  Two refinements: a line break
-right after the opening or right before the closing ``$`` is allowed, because
-writers put ``$`` on its own line around multi-line formulas; and the first
+right after the opening or right before the closing ``$`` is allowed when the
+formula stands on its own lines (the opening ``$`` starts or ends its line) or
+opens with a TeX command, because writers put ``$`` on lines of their own around
+multi-line formulas; and the first
 unescaped ``$`` after the opening must be the closing one, since TeX cannot
 contain a bare ``$`` ("$5 and $x$" is a price and then a formula).
 
@@ -108,11 +110,13 @@ def find_unescaped(src: str, needle: str, start: int, end: int) -> int:
         start = i + 1
 
 
-def find_single_dollar_close(src: str, start: int, end: int) -> int:
+def find_single_dollar_close(src: str, start: int, end: int, *, after_newline: bool = True) -> int:
     """Position of the ``$`` closing an inline formula whose content starts at ``start``.
 
     The first unescaped ``$`` decides: TeX cannot contain a bare ``$``, so if
     that one cannot close (space before it, digit after it) there is no formula.
+    ``after_newline``: whether a ``$`` right after a line break may close (only
+    when the opening one starts its line or ends it: a formula on its own lines).
     """
     i = start
     while True:
@@ -122,7 +126,8 @@ def find_single_dollar_close(src: str, start: int, end: int) -> int:
         if is_escaped(src, i):
             i += 1
             continue
-        if src[i - 1] in " \t" or (i + 1 < end and src[i + 1].isdigit()):
+        before = src[i - 1]
+        if before in " \t" or (before == "\n" and not after_newline) or (i + 1 < end and src[i + 1].isdigit()):
             return -1
         return i
 
@@ -239,7 +244,9 @@ def _math_inline(state: StateInline, silent: bool, opts: _Options) -> bool:
             return True
         if not single_dollar_opens(src, pos, end):
             return False
-        close = find_single_dollar_close(src, pos + 1, end)
+        # A formula on its own lines, or one that opens with a TeX command (never a price).
+        own_lines = pos == 0 or src[pos - 1] == "\n" or src[pos + 1] in "\n\\"
+        close = find_single_dollar_close(src, pos + 1, end, after_newline=own_lines)
         if close < 0 or "`" in src[pos + 1: close]:
             nxt = src[pos + 1]
             if close < 0 and not silent and not nxt.isdigit() and nxt not in "\n.,;:!?)":
