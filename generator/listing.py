@@ -23,6 +23,7 @@ class ListPage:
     url: str
     data: dict                      # the ``page`` seen by the template (minus computed bits)
     has_math: bool = False
+    features: tuple = ()            # e.g. ("mermaid",) when an excerpt shows a diagram
 
 
 def post_entry(doc: Document, rendered: RenderedDoc) -> dict:
@@ -34,6 +35,7 @@ def post_entry(doc: Document, rendered: RenderedDoc) -> dict:
         "summary_text": rendered.summary_text,
         "reading_minutes": max(1, -(-rendered.words // 200)),
         "_math": rendered.excerpt_has_math and not doc.summary,
+        "_mermaid": rendered.excerpt_has_mermaid and not doc.summary,
     }
 
 
@@ -52,7 +54,8 @@ def _paginate(entries: list[dict], per_page: int, first_url: str, template: str,
                         "next_url": urls[n] if n < len(chunks) else None},
         )
         out = url.lstrip("/") + "index.html"
-        pages.append(ListPage(template, out, url, data, any(e["_math"] for e in chunk)))
+        features = ("mermaid",) if any(e["_mermaid"] for e in chunk) else ()
+        pages.append(ListPage(template, out, url, data, any(e["_math"] for e in chunk), features))
     return pages
 
 
@@ -120,7 +123,7 @@ def list_pages(posts: list[Document], pages: list[Document], rendered: dict[str,
 def render_list_page(item: ListPage, theme, site: dict) -> str:
     from markupsafe import Markup
 
-    page = dict(item.data, has_math=item.has_math)
+    page = dict(item.data, has_math=item.has_math, features=list(item.features))
     if "posts" in page and item.template != "feed.xml":
         page["posts"] = [dict(p, summary_html=Markup(p.get("summary_html", ""))) for p in page["posts"]]
     return theme.render(item.template, site=site, page=page)

@@ -149,7 +149,8 @@ def build(options: BuildOptions) -> BuildReport:
     post_urls = _post_urls(site)
     ctx = SiteContext(site=site_dict, base_path=config.base_url, absolute_base=config.absolute_base,
                       toc_min_headings=config.toc_min_headings, excerpt_separator=config.excerpt_separator,
-                      post_urls=post_urls, includes=_includes(root))
+                      post_urls=post_urls, includes=_includes(root),
+                      allow_errors=config.exec.get("error") is True)
     from .markdown.diagrams import fingerprint as plantuml_fingerprint
 
     # local PlantUML (inline SVG) or none (server images): pages differ, so it is part of every key
@@ -247,7 +248,7 @@ def build(options: BuildOptions) -> BuildReport:
         bodies = {rel: body for rel, (_, body) in new.bodies.items()}
         todo = []
         for item in list_pages(site.posts, site.pages, rendered, config, bodies):
-            k = cache.key(version, site_fp, theme.fingerprint(item.template), item.has_math, item.data)
+            k = cache.key(version, site_fp, theme.fingerprint(item.template), item.has_math, item.features, item.data)
             previous = old.outputs.get(item.out_path)
             if previous and previous[0] == k and staging.reuse(item.out_path, previous[1]):
                 new.outputs[item.out_path] = previous

@@ -30,6 +30,7 @@ class SiteContext:
     toc_min_headings: int
     excerpt_separator: str
     post_urls: dict                 # Jekyll post name / slug -> URL, for {% post_url %}
+    allow_errors: bool = False      # site default of the 'error' option (cells and diagrams)
     includes: dict = field(default_factory=dict)  # name -> text of _includes/NAME, for {% include %}
 
 
@@ -54,6 +55,7 @@ class RenderedDoc:
     summary_text: str
     has_math: bool
     excerpt_has_math: bool
+    excerpt_has_mermaid: bool
     words: int
     diagnostics: list[Diagnostic] = field(default_factory=list)
     body_html: str | None = None
@@ -90,7 +92,9 @@ def render_body(doc: Document, md, ctx: SiteContext, exec_result: Any = None):
     """Markdown body -> (html, toc, RenderedDoc fields)."""
     diagnostics: list[Diagnostic] = []
     body = liquid_body(doc, ctx, diagnostics)
-    env: dict[str, Any] = {"path": doc.rel, "body_line": doc.body_line}
+    post_exec = doc.meta.get("exec") if isinstance(doc.meta.get("exec"), dict) else {}
+    env: dict[str, Any] = {"path": doc.rel, "body_line": doc.body_line,
+                           "allow_errors": post_exec.get("error", ctx.allow_errors) is True}
     if exec_result is not None:
         env["exec"] = exec_result
     tokens = md.parse(body, env)
@@ -121,6 +125,7 @@ def render_body(doc: Document, md, ctx: SiteContext, exec_result: Any = None):
         "summary_text": doc.summary or html_to_text(excerpt_html),
         "has_math": env.get("math", 0) > 0,
         "excerpt_has_math": 'class="math' in excerpt_html,
+        "excerpt_has_mermaid": 'class="mermaid"' in excerpt_html,
         "words": words,
         "diagnostics": diagnostics,
         "features": env.get("features", set()),
@@ -211,7 +216,8 @@ def render_task(task: RenderTask) -> RenderedDoc:
     return RenderedDoc(
         rel=doc.rel, key=task.key, out_path=task.out_path, excerpt_html=info["excerpt_html"],
         summary_text=info["summary_text"], has_math=info["has_math"],
-        excerpt_has_math=info["excerpt_has_math"], words=info["words"],
+        excerpt_has_math=info["excerpt_has_math"], excerpt_has_mermaid=info["excerpt_has_mermaid"],
+        words=info["words"],
         diagnostics=info["diagnostics"], body_html=body_html if task.keep_body else None,
         out_stat=stat, features=frozenset(info["features"]),
     )

@@ -334,3 +334,20 @@ def test_pages_without_mermaid_do_not_load_it(tmp_path):
     (posts / "a.md").write_text("---\ntitle: A\ndate: 2024-01-01\n---\nNo diagram.\n")
     build(BuildOptions(source=tmp_path, jobs=1))
     assert "mermaid" not in (tmp_path / "_site" / "posts" / "a" / "index.html").read_text()
+
+
+def test_front_matter_error_option_shows_the_diagram_error_in_the_page(real_plantuml, tmp_path):
+    from generator import BuildError, BuildOptions, build
+
+    broken = "```plantuml\nBob -> Alice : hi\nthis is wrong\n```\n"
+    (tmp_path / "content" / "posts").mkdir(parents=True)
+    post = tmp_path / "content" / "posts" / "p.md"
+    post.write_text("---\ntitle: P\ndate: 2024-01-01\n---\n" + broken)
+    with pytest.raises(BuildError) as info:
+        build(BuildOptions(source=tmp_path, jobs=1))
+    assert info.value.errors[0].path == "content/posts/p.md" and info.value.errors[0].line == 7
+    post.write_text("---\ntitle: P\ndate: 2024-01-01\nexec: {error: true}\n---\n" + broken)
+    report = build(BuildOptions(source=tmp_path, jobs=1))
+    page = parse_html(tmp_path / "_site" / "posts" / "p" / "index.html")
+    assert page.css_first(".diagram-error") is not None
+    assert any("PlantUML" in str(w) for w in report.warnings)

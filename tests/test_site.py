@@ -271,3 +271,11 @@ def test_excerpt_separator_inline_on_its_own_line_and_per_post(site):
     assert summaries[0] == ["First", "part", r"\(x\)"]
     assert summaries[1] == ["One.", "Two."]
     assert summaries[2] == ["Keep.", "item"]
+
+
+def test_mermaid_in_an_excerpt_loads_mermaid_on_the_index(site):
+    root, _ = site({"content/posts/d.md": "---\ntitle: D\ndate: 2024-01-01\n---\n```mermaid\ngraph LR; a-->b\n```\n\n<!--more-->\n\nrest\n"})
+    scripts = [s.attributes.get("src") or "" for s in html(root / "_site" / "index.html").css("script")]
+    assert any("mermaid" in src for src in scripts)
+    tags = [s.attributes.get("src") or "" for s in html(root / "_site" / "tags" / "index.html").css("script")]
+    assert not any("mermaid" in src for src in tags)
