@@ -8,7 +8,7 @@ from tests.jekyll.sites import as_gdblog
 from tests.jekyll.test_site import EXPECTED_TEX
 
 # The browser harness belongs to the browser tests (tests/browser/harness.py).
-harness = pytest.importorskip("tests.browser.harness", reason="tests/browser/harness.py is not in this checkout")
+from tests.browser import harness  # noqa: E402
 MathInput = harness.MathInput
 page_problems = harness.page_problems
 serve = harness.serve

@@ -21,7 +21,7 @@ from generator.config import MATHJAX_URL
 from tests.jekyll.sites import as_gdblog, as_jekyll, jekyll_command
 
 # The browser harness belongs to the browser tests (tests/browser/harness.py).
-harness = pytest.importorskip("tests.browser.harness", reason="tests/browser/harness.py is not in this checkout")
+from tests.browser import harness  # noqa: E402
 serve = harness.serve
 tex_inputs = harness.tex_inputs
 visit = harness.visit
