@@ -14,7 +14,8 @@ from generator.execute.hashing import StampMemo
 from generator.execute.model import ExecRequest, PostResult, ProgressEvent
 from generator.execute.plan import PostPlan, plan_post
 from generator.execute.results import assemble, fingerprint
-from generator.execute.runner import kill_all
+from generator.execute import runner
+from generator.execute.runner import Zygote, kill_all
 from generator.execute.session import Context, Limits, run_session, write_record
 
 _memos: dict[Path, tuple[int, StampMemo]] = {}
@@ -60,16 +61,24 @@ def execute_posts(requests: Iterable[ExecRequest], *, cache_dir: Path, site_root
     if todo:
         report = _serialized(progress)
         workers = max(1, min(jobs or os.cpu_count() or 1, len(todo)))
-        with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="exec") as pool:
-            futures = [(plan, pool.submit(run_session, plan, ctx, report)) for plan in todo]
-            try:
-                for plan, future in futures:
-                    errors[plan.request.key] = future.result()
-            except BaseException:  # Ctrl-C or a bug: stop the workers instead of waiting on them
-                for _, future in futures:
-                    future.cancel()
-                kill_all()
-                raise
+        # One fork server per call, started by the first post that needs a
+        # worker: posts fork from it instead of importing numpy/matplotlib again.
+        if runner.zygote_pays(len(todo), workers):
+            ctx.zygote = Zygote(startup_timeout=ctx.limits.startup_timeout)
+        try:
+            with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="exec") as pool:
+                futures = [(plan, pool.submit(run_session, plan, ctx, report)) for plan in todo]
+                try:
+                    for plan, future in futures:
+                        errors[plan.request.key] = future.result()
+                except BaseException:  # Ctrl-C or a bug: stop the workers instead of waiting on them
+                    for _, future in futures:
+                        future.cancel()
+                    kill_all()
+                    raise
+        finally:
+            if ctx.zygote is not None:
+                ctx.zygote.close()
         for plan in todo:
             failed = bool(errors[plan.request.key])
             results[plan.request.key] = assemble(plan, ctx.cache, started_worker=True, failed=failed)

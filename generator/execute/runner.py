@@ -1,15 +1,25 @@
 """Start one worker process and exchange requests with it.
 
-The worker is a plain ``python -c`` process that imports the private
-``_worker`` package by path (so it never imports the build pipeline), talks
-over a socket passed with ``pass_fds``, and has its fd 1 and 2 connected to
-pipes this side reads.  Everything that can go wrong with user code -- a
-timeout, a crash, unbounded output -- ends as a :class:`Reply` with a
-``failure``, never as an exception or a hung build.
+A worker is a process that runs the private ``_worker`` package (imported by
+path, so it never imports the build pipeline), talks over a socket on one of
+its fds, and has its fd 1 and 2 connected to pipes this side reads.  It is
+started one of two ways, indistinguishable to :class:`WorkerProcess`:
+
+- forked by the build's :class:`Zygote`, a fork server that imported numpy
+  and matplotlib once (see ``_worker/zygote.py``), which saves each post the
+  interpreter start and the ~0.6 s of imports;
+- or, when there is no zygote (it failed to start, ``GDBLOG_NO_ZYGOTE=1``,
+  a post folder with its own ``matplotlibrc``), as a plain ``python -c``
+  process with the socket passed by ``pass_fds``.
+
+Everything that can go wrong with user code -- a timeout, a crash, unbounded
+output -- ends as a :class:`Reply` with a ``failure``, never as an exception
+or a hung build.
 """
 
 from __future__ import annotations
 
+import json
 import os
 import selectors
 import signal
@@ -26,6 +36,9 @@ from generator.execute._worker import protocol
 EXEC_DIR = Path(__file__).resolve().parent
 _BOOT = ("import sys; sys.path.insert(0, sys.argv[1]); "
          "import _worker.main as m; m.main(int(sys.argv[2]))")
+_ZYGOTE_BOOT = ("import sys; sys.path.insert(0, sys.argv[1]); "
+                "import _worker.zygote as z; z.serve(int(sys.argv[2]))")
+NO_ZYGOTE_VAR = "GDBLOG_NO_ZYGOTE"   # set to 1 to start every worker as a plain process
 
 # One thread per worker: parallel posts must not oversubscribe the cores, and
 # a fixed hash seed keeps set/dict-of-str ordering (and so outputs) stable.
@@ -38,6 +51,25 @@ WORKER_ENV = {
 _starts = 0
 _live: set = set()        # running WorkerProcess objects, for kill_all()
 _lock = threading.Lock()
+
+
+def zygote_pays(posts: int, parallel: int) -> bool:
+    """Whether a build running ``posts`` posts, ``parallel`` at a time, should use a zygote.
+
+    The zygote saves the imports of every worker after the first round: with
+    no more posts than parallel slots there is no second round, so it would
+    save nothing but CPU -- and cost its own start-up (~0.6 s more than a
+    plain worker) for posts that never import matplotlib, and for the
+    single-post rebuild after a cell edit.
+    """
+    return posts > parallel
+
+
+def worker_env() -> dict:
+    env = dict(os.environ)
+    env.update(WORKER_ENV)
+    env.pop("PYTHONSTARTUP", None)
+    return env
 
 
 def worker_starts() -> int:
@@ -114,24 +146,45 @@ class _Splitter:
 class WorkerProcess:
     """One running worker; use :meth:`request` until :meth:`close`."""
 
-    def __init__(self, *, cwd: Path, project_root: Path, display_cap: int, hard_cap: int):
+    def __init__(self, *, cwd: Path, project_root: Path, display_cap: int, hard_cap: int,
+                 zygote: "Zygote | None" = None):
         global _starts
         self.hard_cap = hard_cap
         # Written by the worker to fd 1 and 2 after each request; random so
         # that user output cannot fake it.
         self.marker = f"\x1e{os.urandom(8).hex()}\x1f"
         mark = self.marker.encode()
-        parent, child = socket.socketpair()
-        env = dict(os.environ)
-        env.update(WORKER_ENV)
-        env.pop("PYTHONSTARTUP", None)
-        try:
-            self.proc = subprocess.Popen(
-                [sys.executable, "-c", _BOOT, str(EXEC_DIR), str(child.fileno())],
-                cwd=str(cwd), env=env, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
-                stderr=subprocess.PIPE, pass_fds=(child.fileno(),), start_new_session=True)
-        finally:
-            child.close()
+        proc = None
+        # matplotlib reads ./matplotlibrc when it is imported, which in the
+        # zygote happened in another folder: such a post gets a plain worker,
+        # whose cells import matplotlib in the post's folder.
+        if zygote is not None and not (Path(cwd) / "matplotlibrc").exists():
+            parent, child = socket.socketpair()
+            try:
+                proc = zygote.spawn(cwd, child.fileno())
+            except BaseException:
+                parent.close()
+                raise
+            finally:
+                child.close()
+            if proc is None:
+                # A fresh pair below: a child forked before the zygote failed
+                # may still hold this one (it exits when we close our end).
+                parent.close()
+        if proc is None:
+            parent, child = socket.socketpair()
+            try:
+                proc = subprocess.Popen(
+                    [sys.executable, "-c", _BOOT, str(EXEC_DIR), str(child.fileno())],
+                    cwd=str(cwd), env=worker_env(), stdin=subprocess.DEVNULL,
+                    stdout=subprocess.PIPE, stderr=subprocess.PIPE, pass_fds=(child.fileno(),),
+                    start_new_session=True)
+            except BaseException:
+                parent.close()
+                raise
+            finally:
+                child.close()
+        self.proc = proc
         with _lock:
             _starts += 1
             _live.add(self)
@@ -205,7 +258,9 @@ class WorkerProcess:
             self.kill()
             code = self.proc.returncode
         self.kill()
-        if code is not None and code < 0:
+        if code is None:
+            return self._failed("died", "exit status unknown: the fork server that started it is gone")
+        if code < 0:
             try:
                 detail = f"killed by {signal.Signals(-code).name}"
             except ValueError:
@@ -267,3 +322,268 @@ class WorkerProcess:
                 pipe.close()
             except OSError:
                 pass
+
+
+class Zygote:
+    """The fork server of one build: started on the first :meth:`spawn`, closed by :meth:`close`.
+
+    Safe to use from several threads.  When it cannot start or dies,
+    :meth:`spawn` returns None and the caller starts a plain worker instead.
+    """
+
+    def __init__(self, *, startup_timeout: float = 60.0):
+        self.startup_timeout = startup_timeout
+        self.state = "new"          # new -> ready -> closed, or new -> failed; ready -> lost
+        self.reason = ""            # why it is not used (failed/lost), for debugging
+        self.info: dict = {}        # its "ready" message: pid, preloaded modules, threads
+        self.proc: subprocess.Popen | None = None
+        self.ctrl: socket.socket | None = None
+        self._start_lock = threading.Lock()
+        self._send_lock = threading.Lock()
+        self._cond = threading.Condition()
+        self._next_id = 0
+        self._replies: dict[int, dict] = {}     # spawn id -> "spawned" message
+        self._pid_ident: dict[int, int] = {}    # running child pid -> spawn id
+        self._codes: dict[int, int] = {}        # spawn id -> return code (Popen convention)
+        self._reader: threading.Thread | None = None
+
+    def __enter__(self) -> "Zygote":
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+    @property
+    def pid(self) -> int | None:
+        return self.info.get("pid")
+
+    # -- start -------------------------------------------------------------
+    def _ensure(self) -> bool:
+        with self._start_lock:
+            if self.state == "new":
+                reason = _unsupported()
+                if reason:
+                    self.state, self.reason = "failed", reason
+                else:
+                    try:
+                        self._start()
+                        self.state = "ready"
+                    except (OSError, ValueError, subprocess.SubprocessError) as exc:
+                        self.state, self.reason = "failed", str(exc) or type(exc).__name__
+                        self._discard()
+            return self.state == "ready"
+
+    def _start(self) -> None:
+        # SEQPACKET: messages keep their boundaries, and the fds of a spawn
+        # request arrive with that request and no other.
+        parent, child = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
+        self.ctrl = parent
+        try:
+            # cwd "/": nothing the zygote imports may find a site's files.
+            self.proc = subprocess.Popen(
+                [sys.executable, "-c", _ZYGOTE_BOOT, str(EXEC_DIR), str(child.fileno())],
+                cwd="/", env=worker_env(), stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
+                stderr=subprocess.PIPE, pass_fds=(child.fileno(),), start_new_session=True)
+        finally:
+            child.close()
+        parent.settimeout(self.startup_timeout)
+        try:
+            data = parent.recv(1 << 16)
+        except TimeoutError:
+            data = b""
+            self.proc.kill()
+        parent.settimeout(None)
+        message = json.loads(data) if data else {}
+        if message.get("op") != "ready":
+            self.proc.kill()
+            self.proc.wait()
+            err = self.proc.stderr.read().decode("utf-8", "replace").strip()
+            detail = message.get("error") or (err.splitlines()[-1] if err else "") \
+                or f"exited with {self.proc.returncode}"
+            raise ValueError(f"the fork server did not start: {detail}")
+        # It sent "ready" after moving its fd 2 to /dev/null: nothing more comes here.
+        self.proc.stderr.close()
+        self.info = message
+        self._reader = threading.Thread(target=self._read, name="exec-zygote", daemon=True)
+        self._reader.start()
+
+    # -- spawn -------------------------------------------------------------
+    def spawn(self, cwd: Path, sock_fd: int) -> "_ForkedWorker | None":
+        """Fork a worker in ``cwd`` whose protocol socket is ``sock_fd``; None if unavailable."""
+        if not self._ensure():
+            return None
+        out_r, out_w = os.pipe()
+        err_r, err_w = os.pipe()
+        with self._cond:
+            ident = self._next_id
+            self._next_id += 1
+        request = json.dumps({"op": "spawn", "id": ident, "cwd": str(cwd)}).encode()
+        try:
+            with self._send_lock:
+                socket.send_fds(self.ctrl, [request], [sock_fd, out_w, err_w])
+        except OSError as exc:
+            self._lose(f"could not send to the fork server: {exc}")
+            os.close(out_r)
+            os.close(err_r)
+            return None
+        finally:
+            # In flight, the fds are the zygote's (and then the child's) own
+            # copies: ours must go, or the pipes would never report EOF.
+            os.close(out_w)
+            os.close(err_w)
+        with self._cond:
+            deadline = time.monotonic() + self.startup_timeout
+            while ident not in self._replies and self.state == "ready":
+                left = deadline - time.monotonic()
+                if left <= 0:
+                    break
+                self._cond.wait(left)
+            reply = self._replies.pop(ident, None)
+        if reply is None or "pid" not in reply:
+            os.close(out_r)
+            os.close(err_r)
+            if reply is None:
+                self._lose("the fork server did not answer a spawn request")
+            return None
+        return _ForkedWorker(self, ident, reply["pid"], out_r, err_r)
+
+    # -- replies and exit statuses ---------------------------------------------------
+    def _read(self) -> None:
+        while True:
+            try:
+                data = self.ctrl.recv(1 << 16)
+            except OSError:
+                data = b""
+            if not data:
+                break
+            try:
+                message = json.loads(data)
+            except ValueError:
+                break
+            with self._cond:
+                if message["op"] == "spawned":
+                    self._replies[message["id"]] = message
+                    if "pid" in message:
+                        self._pid_ident[message["pid"]] = message["id"]
+                elif message["op"] == "exited":
+                    # Keyed by spawn id, not pid: a pid may be reused by a later
+                    # spawn before an earlier worker's status has been read.
+                    ident = self._pid_ident.pop(message["pid"], None)
+                    if ident is not None:
+                        self._codes[ident] = message["code"]
+                self._cond.notify_all()
+        self._lose("the fork server exited")
+
+    def _lose(self, reason: str) -> None:
+        with self._cond:
+            if self.state == "ready":
+                self.state, self.reason = "lost", reason
+            self._cond.notify_all()
+
+    def returncode(self, ident: int) -> int | None:
+        with self._cond:
+            return self._codes.get(ident)
+
+    def wait_code(self, ident: int, pid: int, timeout: float | None) -> tuple[bool, int | None]:
+        """(ended, return code) of a spawned worker, waiting at most ``timeout`` seconds.
+
+        When the zygote is gone, so is the status: the worker counts as ended
+        (code None) once its process is.
+        """
+        deadline = None if timeout is None else time.monotonic() + timeout
+        with self._cond:
+            while True:
+                if ident in self._codes:
+                    return True, self._codes[ident]
+                if self.state != "ready" and _gone(pid):
+                    return True, None
+                left = None if deadline is None else deadline - time.monotonic()
+                if left is not None and left <= 0:
+                    return False, None
+                # Poll when the zygote is gone: nobody will notify us of this exit.
+                self._cond.wait(0.05 if self.state != "ready" else left)
+
+    # -- stop ----------------------------------------------------------------
+    def close(self) -> None:
+        """Stop the zygote (its running children are unaffected: they have their own sockets)."""
+        with self._start_lock:
+            if self.state == "new":
+                self.state = "closed"
+                return
+            with self._cond:
+                if self.state in ("ready", "lost"):
+                    self.state = "closed"
+                self._cond.notify_all()
+            self._discard()
+
+    def _discard(self) -> None:
+        if self.ctrl is not None:
+            try:
+                self.ctrl.shutdown(socket.SHUT_RDWR)   # wakes the reader thread; the zygote sees EOF
+            except OSError:
+                pass
+        if self._reader is not None:
+            self._reader.join(5)
+        if self.ctrl is not None:
+            self.ctrl.close()
+        if self.proc is not None:
+            try:
+                self.proc.wait(timeout=5)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait()
+            if self.proc.stderr is not None:
+                self.proc.stderr.close()
+
+
+class _ForkedWorker:
+    """The part of Popen's interface that WorkerProcess uses, for a zygote's child."""
+
+    def __init__(self, zygote: Zygote, ident: int, pid: int, out_fd: int, err_fd: int):
+        self.zygote, self.ident, self.pid = zygote, ident, pid
+        self.args = f"worker forked by the zygote (pid {pid})"
+        self.stdout = open(out_fd, "rb")
+        self.stderr = open(err_fd, "rb")
+        self.returncode: int | None = None
+
+    def poll(self) -> int | None:
+        if self.returncode is None:
+            self.returncode = self.zygote.returncode(self.ident)
+        return self.returncode
+
+    def wait(self, timeout: float | None = None) -> int | None:
+        if self.returncode is not None:
+            return self.returncode
+        ended, code = self.zygote.wait_code(self.ident, self.pid, timeout)
+        if not ended:
+            raise subprocess.TimeoutExpired(self.args, timeout)
+        self.returncode = code
+        return code
+
+
+def _unsupported() -> str:
+    """Why no zygote can be used here ('' when one can)."""
+    if os.environ.get(NO_ZYGOTE_VAR, "") not in ("", "0"):
+        return f"disabled by {NO_ZYGOTE_VAR}"
+    if not hasattr(os, "fork") or not hasattr(socket, "send_fds") \
+            or not hasattr(socket, "SOCK_SEQPACKET"):
+        return "this platform cannot fork workers or pass file descriptors"
+    return ""
+
+
+def _gone(pid: int) -> bool:
+    """Whether a process that is not our child has ended (a zombie counts as ended)."""
+    try:
+        with open(f"/proc/{pid}/stat", "rb") as f:
+            return f.read().rsplit(b")", 1)[1].split()[0] in (b"Z", b"X")
+    except FileNotFoundError:
+        return True
+    except (OSError, IndexError):
+        pass
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return True
+    except PermissionError:
+        pass
+    return False

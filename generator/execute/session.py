@@ -23,7 +23,7 @@ from generator.execute.model import ProgressEvent
 from generator.execute.options import BUILTIN
 from generator.execute.plan import (CellStep, InlineStep, PostPlan, cell_components, cell_key,
                                     inline_key, state_after)
-from generator.execute.runner import Reply, WorkerProcess
+from generator.execute.runner import Reply, WorkerProcess, Zygote
 
 _GRACE = 0.5  # seconds between the worker's stack dump and the kill
 
@@ -47,6 +47,7 @@ class Context:
     site_root: Path
     project_root: Path
     limits: Limits
+    zygote: Zygote | None = None   # the build's fork server (None: plain worker processes)
 
 
 def run_session(plan: PostPlan, ctx: Context, report: Callable[[ProgressEvent], None]) -> list[Diagnostic]:
@@ -134,7 +135,8 @@ class _Session:
         cwd = Path(req.cwd).resolve()
         try:
             self.worker = WorkerProcess(cwd=cwd, project_root=ctx.project_root,
-                                        display_cap=limits.display_cap, hard_cap=limits.hard_cap)
+                                        display_cap=limits.display_cap, hard_cap=limits.hard_cap,
+                                        zygote=ctx.zygote)
         except OSError as exc:
             self.errors.append(Diagnostic(req.display_path, None,
                                           f"could not start a worker to execute this post: {exc}"))

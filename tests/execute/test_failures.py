@@ -10,6 +10,10 @@ from generator.execute import Limits, worker_starts
 
 POST = "content/posts/x/index.md"
 
+# Every worker here is forked by a zygote (see conftest); test_zygote.py runs
+# crashes through plain workers too.
+pytestmark = pytest.mark.usefixtures("zygote_for_every_build")
+
 
 def failing(site, *posts, **options) -> BuildError:
     with pytest.raises(BuildError) as info:

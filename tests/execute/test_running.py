@@ -12,6 +12,10 @@ from generator.execute import Limits
 
 POST = "content/posts/a/index.md"
 
+# Every worker here is forked by a zygote (see conftest); test_zygote.py runs
+# crashes through plain workers too.
+pytestmark = pytest.mark.usefixtures("zygote_for_every_build")
+
 
 def outputs(result, index):
     return [(o.kind, o.name, o.text) for o in result.cells[index].outputs if o.kind != "image"]

@@ -232,8 +232,9 @@ def _capped(text: str, cap: int) -> str:
 
 def _preimport() -> None:
     # numpy is needed to seed its global RNG before user code runs; it is
-    # cheap (~70 ms).  matplotlib is not: pyplot costs ~0.4-0.8 s, so it is
-    # left to the cells that use it (MPLBACKEND=Agg is set in the environment).
+    # cheap (~70 ms).  matplotlib is not: pyplot costs ~0.4-0.8 s, so a plain
+    # worker leaves it to the cells that use it (MPLBACKEND=Agg is set in the
+    # environment).  A worker forked by the zygote has both already.
     try:
         import numpy  # noqa: F401
     except ImportError:
@@ -243,6 +244,7 @@ def _preimport() -> None:
 def main(fd: int) -> None:
     sock = socket.socket(fileno=fd)
     faulthandler.enable(file=sys.__stderr__)  # a segfault dumps the cell's stack to fd 2
+    profiler = _profiler()
     init = protocol.recv(sock)
     if init is None:
         os._exit(0)
@@ -259,5 +261,26 @@ def main(fd: int) -> None:
         reply = handlers[msg["op"]](msg)
         worker.end_marker()
         protocol.send(sock, reply)
+    if profiler is not None:
+        profiler.disable()
+        name = os.path.basename(worker.filename)
+        profiler.dump_stats(os.path.join(os.environ[PROFILE_VAR], f"{name}.{os.getpid()}.prof"))
     # Skip interpreter teardown: user atexit handlers or threads must not hang or print.
     os._exit(0)
+
+
+# For finding where a post's time goes: GDBLOG_WORKER_PROFILE=/some/folder
+# makes every worker write a cProfile dump of its whole life (init, cells,
+# figures, checkpoints) there when it quits normally.
+PROFILE_VAR = "GDBLOG_WORKER_PROFILE"
+
+
+def _profiler():
+    folder = os.environ.get(PROFILE_VAR)
+    if not folder:
+        return None
+    import cProfile
+    os.makedirs(folder, exist_ok=True)
+    profiler = cProfile.Profile()
+    profiler.enable()
+    return profiler
