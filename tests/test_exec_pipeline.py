@@ -137,3 +137,19 @@ def test_cli_explain_and_progress(exec_site):
     assert "content/posts/fit/index.md: 2/2 cells (2 ran, 0 cached)" in result.stderr
     again = run_cli("--source", str(exec_site), "--explain")
     assert "cell 1 cached" in again.stdout and "2 ran" not in again.stderr
+
+
+def test_a_returned_figure_keeps_its_place_in_creation_order(tmp_path):
+    write_files(tmp_path, {"content/posts/two.md": (
+        "---\ntitle: Two\ndate: 2024-01-01\n---\n```{python}\n"
+        '#| fig-cap: ["first", "second"]\n'
+        "import matplotlib.pyplot as plt\n"
+        "one = plt.figure(); one.suptitle('FIRST-FIGURE')\n"
+        "two = plt.figure(); two.suptitle('SECOND-FIGURE')\n"
+        "two\n```\n")})
+    run_build(tmp_path)
+    page = tmp_path / "_site" / "posts" / "two"
+    figures = html(page / "index.html").css(".cell-figure")
+    assert [f.css_first("figcaption").text() for f in figures] == ["first", "second"]
+    titles = [(page / f.css_first("img").attributes["src"]).read_text() for f in figures]
+    assert "FIRST-FIGURE" in titles[0] and "SECOND-FIGURE" in titles[1]

@@ -36,7 +36,7 @@ def test_every_math_form(basic):
         r"L(b, w) = \frac{1}{N} \sum_{i=1}^{N} (b + w x_i - y_i)^2",
         r"\nabla L = \begin{bmatrix} \partial L / \partial b \\ \partial L / \partial w \end{bmatrix}",
         "\\begin{align}\na &= b + c \\label{eq:first} \\\\\nd &= e - f\n\\end{align}",
-        r"x \in \RR", "\ny = 2x\n", r"\eta", r"\|g\|",
+        r"\eqref{eq:first}", r"x \in \RR", "\ny = 2x\n", r"\eta", r"\|g\|",
     ]
     text = tree.css_first(".content").text()
     assert "A price of $3 and $4 is prose, and so is $7." in text

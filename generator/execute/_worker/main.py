@@ -132,7 +132,11 @@ class Worker:
                 exec(compiled.body, self.ns)
                 fd_slot = len(self.sink.outputs)
                 if compiled.last is not None:
-                    self._show(eval(compiled.last, self.ns))
+                    value = eval(compiled.last, self.ns)
+                    # An open pyplot figure is saved by the sweep below, in creation
+                    # order with the others, so list captions stay with their figures.
+                    if not (figures.is_figure(value) and any(value is f for f in figures.open_figures())):
+                        self._show(value)
             finally:
                 self.recorder.active = False
                 faulthandler.cancel_dump_traceback_later()

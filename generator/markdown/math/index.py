@@ -13,6 +13,7 @@ written                 where                                       shown as
 ``\\begin{env}...``     known amsmath environments                  display
 ``\\\\(...\\\\)``       kramdown-escaped delimiters                 inline
 ``\\\\[...\\\\]``       kramdown-escaped delimiters                 display
+``\\eqref{x}``         equation references in prose                inline
 ======================  ==========================================  ===========
 
 Single-dollar rule (Pandoc's, made a little smarter for real posts): the
@@ -279,6 +280,15 @@ def _math_inline(state: StateInline, silent: bool, opts: _Options) -> bool:
         if not silent:
             _push(state, kramdown_unescape(src[pos + 3: close]), "\\\\" + opener, opener == "[", False, pos)
         state.pos = close + 3
+        return True
+    if nxt in "er" and (src.startswith("\\eqref{", pos) or src.startswith("\\ref{", pos)):
+        # MathJax would typeset these outside math too (processRefs); mark them instead.
+        close = src.find("}", pos, end)
+        if close < 0 or "\n" in src[pos:close]:
+            return False
+        if not silent:
+            _push(state, src[pos: close + 1], "ref", False, False, pos)
+        state.pos = close + 1
         return True
     if nxt == "b" and src.startswith("\\begin{", pos):
         match = _BEGIN.match(src, pos)
