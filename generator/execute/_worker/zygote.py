@@ -40,6 +40,10 @@ def _preimport() -> list[str]:
     A library that is not installed is skipped (the posts would fail on it
     the same way); one that is installed but breaks on import stops the
     zygote, and the build falls back to plain workers.
+
+    Imports only, no drawing: a font matplotlib loads keeps its file open,
+    and children sharing that open file (and its offset) would read each
+    other's glyphs.  :func:`_open_files` checks that nothing stays open.
     """
     done = []
     if _optional("numpy"):
@@ -70,6 +74,23 @@ def _optional(name: str) -> bool:
     return True
 
 
+def _open_files(keep: int) -> list[str]:
+    """Open fds besides 0-2 and ``keep`` (children would share their offsets)."""
+    try:
+        names = os.listdir("/proc/self/fd")
+    except OSError:
+        return []
+    found = []
+    for name in names:
+        fd = int(name)
+        if fd > 2 and fd != keep:
+            try:
+                found.append(os.readlink(f"/proc/self/fd/{fd}"))
+            except OSError:
+                pass   # the listing's own fd, closed by now
+    return found
+
+
 def _threads() -> int:
     """Threads of this process as the kernel sees them (native ones included)."""
     try:
@@ -90,6 +111,10 @@ def serve(ctrl_fd: int) -> None:
         # fork() copies only the calling thread: a lock held by another one
         # would stay locked forever in every child.
         _send(ctrl, {"op": "failed", "error": f"the fork server has {threads} threads"})
+        os._exit(1)
+    files = _open_files(ctrl.fileno())
+    if files:
+        _send(ctrl, {"op": "failed", "error": f"the fork server has files open: {', '.join(files)}"})
         os._exit(1)
     # The zygote's own output is never read after start-up (the children get
     # fresh pipes): /dev/null keeps a stray write from failing on a closed pipe.
@@ -121,7 +146,7 @@ def serve(ctrl_fd: int) -> None:
                 data, fds, _, _ = socket.recv_fds(ctrl, _MAX_MESSAGE, 8)
                 if not data:
                     break
-                _spawn(ctrl, json.loads(data), fds)
+                _spawn(ctrl, json.loads(data), fds, own=(wake_r, wake_w))
             else:
                 # SIGCHLD only says "look": reap whatever ended and report it.
                 _reap(ctrl)
@@ -153,7 +178,7 @@ def _reap(ctrl) -> None:
         _send(ctrl, {"op": "exited", "pid": pid, "code": os.waitstatus_to_exitcode(status)})
 
 
-def _spawn(ctrl, request: dict, fds: list[int]) -> None:
+def _spawn(ctrl, request: dict, fds: list[int], own: tuple[int, ...]) -> None:
     if request.get("op") != "spawn" or len(fds) != 3:
         for fd in fds:
             os.close(fd)
@@ -171,7 +196,7 @@ def _spawn(ctrl, request: dict, fds: list[int]) -> None:
         _send(ctrl, {"op": "spawned", "id": request["id"], "error": f"fork failed: {exc}"})
         return
     if pid == 0:
-        _child(ctrl, request, fds, sync_w)   # never returns
+        _child(ctrl, request, fds, sync_w, own + (sync_r,))   # never returns
     # The zygote keeps no copy: the build must see EOF on the pipes and the
     # socket as soon as the child is gone, and the next child must not inherit them.
     for fd in fds + [sync_w]:
@@ -186,7 +211,7 @@ def _spawn(ctrl, request: dict, fds: list[int]) -> None:
     _send(ctrl, {"op": "spawned", "id": request["id"], "pid": pid})
 
 
-def _child(ctrl, request: dict, fds: list[int], sync_w: int) -> None:
+def _child(ctrl, request: dict, fds: list[int], sync_w: int, own: tuple[int, ...]) -> None:
     code = 1
     try:
         os.setsid()
@@ -196,19 +221,26 @@ def _child(ctrl, request: dict, fds: list[int], sync_w: int) -> None:
         sock_fd, out_fd, err_fd = fds
         # Lay the fds out like a plain worker's: 0 on /dev/null, 1 and 2 the
         # pipes (inheritable, for the post's subprocesses), the protocol
-        # socket at 3, and nothing else: not the control socket, not the
-        # wakeup pipe.
+        # socket at 3.
         null = os.open(os.devnull, os.O_RDONLY)
         os.dup2(null, 0)
         os.dup2(out_fd, 1)
         os.dup2(err_fd, 2)
-        # Whatever sits at 3 now (a spare copy, the control socket...) is not needed any more.
         if sock_fd == _SOCK_FD:
             os.set_inheritable(_SOCK_FD, False)
         else:
+            # Whatever sat at 3 is one of the fds closed below (or a copy of one).
             os.dup2(sock_fd, _SOCK_FD, inheritable=False)
-        ctrl.detach()   # closed below by number; the object must never close a reused fd
-        os.closerange(_SOCK_FD + 1, _max_fd())
+        # Then close the zygote's own fds, and only those: an fd that an
+        # imported library opened stays valid in the child, as it would in a
+        # plain worker.  (There are none today; and the zygote holds no other
+        # child's fds: it closes them right after each fork.)
+        ctrl_fd = ctrl.detach()   # by number below; the object must never close a reused fd
+        for fd in {ctrl_fd, null, out_fd, err_fd, sock_fd, *own} - {0, 1, 2, _SOCK_FD}:
+            try:
+                os.close(fd)
+            except OSError:
+                pass
         os.chdir(request["cwd"])
         import _worker.main
         _worker.main.main(_SOCK_FD)   # ends with os._exit
@@ -223,16 +255,5 @@ def _child(ctrl, request: dict, fds: list[int], sync_w: int) -> None:
         os._exit(code)   # never fall back into the zygote's loop
 
 
-def _max_fd() -> int:
-    try:
-        return os.sysconf("SC_OPEN_MAX")
-    except (OSError, ValueError):
-        return 65536
-
-
 def _send(ctrl, message: dict) -> None:
     ctrl.sendall(json.dumps(message, separators=(",", ":")).encode("utf-8"))
-
-
-def main() -> None:
-    serve(int(sys.argv[2]))
