@@ -48,18 +48,19 @@ class Residuals:
         return e
 
 
-def minibatch_loss_and_gradient(theta, Z, y, scratch, grad):
-    """L and ∇L on one mini-batch of rows Z = [1, X]:  e = Zθ − y,  L = eᵀe/n,  ∇L = 2/n Zᵀe.
+def minibatch_gradient(theta, Z, y, scratch, grad):
+    """∇L on one mini-batch of rows Z = [1, X]:  e = Zθ − y,  ∇L = 2/n Zᵀe.
 
     A mini-batch is small, so its cost is the number of numpy calls, not the
-    arithmetic; with the intercept folded into Z's column of ones it takes five.
+    arithmetic: the intercept rides in Z's column of ones, and the batch loss
+    is not computed at all (histories get the full-data loss from Moments).
     """
-    e = scratch[: len(y)]
+    n = len(y)
+    e = scratch[:n]
     np.dot(Z, theta, out=e)
     e -= y
     np.dot(e, Z, out=grad)
-    grad *= 2.0 / len(y)
-    return np.dot(e, e) / len(y)
+    grad *= 2.0 / n
 
 
 class Moments:
@@ -140,8 +141,9 @@ class Batches:
 
 
 class Trace:
-    """Preallocated history rows. A row's loss may arrive one step late: in
-    batch mode the next gradient evaluation computes it anyway."""
+    """Preallocated history rows. Losses are filled in afterwards: in batch
+    mode by the next gradient evaluation (which computes them anyway), for
+    mini-batches from the moments once the run is over."""
 
     def __init__(self, rows, size):
         self.theta = np.empty((rows, size))
@@ -149,9 +151,9 @@ class Trace:
         self.epoch = np.zeros(rows, dtype=int)
         self.count = 0
 
-    def add(self, theta, epoch, loss=np.nan):
+    def add(self, theta, epoch):
         i = self.count
-        self.theta[i], self.loss[i], self.epoch[i] = theta, loss, epoch
+        self.theta[i], self.epoch[i] = theta, epoch
         self.count = i + 1
 
     def drop_last(self):

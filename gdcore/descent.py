@@ -18,7 +18,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from . import _checks, optimizers
-from ._engine import Batches, Moments, Residuals, Trace, minibatch_loss_and_gradient
+from ._engine import Batches, Moments, Residuals, Trace, minibatch_gradient
 from .linear import public_w
 
 RECORD_MODES = ("update", "epoch")
@@ -110,16 +110,18 @@ def gradient_descent(x, y, lr=1e-4, epochs=1000, init=(0.0, 0.0), batch_size=Non
     # flooding the cell output with overflow warnings.
     with np.errstate(over="ignore", invalid="ignore"):
         initial_loss = float(objective.loss(theta))
-        trace.add(theta, 0, initial_loss)
+        trace.add(theta, 0)
         for epoch in range(1, epochs + 1):
             rate = _checks.positive(schedule(epoch - 1), "lr(epoch)")
             for Z_batch, y_batch in batches.epoch():
                 if batches.full:
                     batch_loss = objective.loss_and_gradient(theta, grad)
                     trace.set_last_loss(batch_loss)  # the full-data loss of the last row, for free
+                    blown_up = not math.isfinite(batch_loss)
                 else:
-                    batch_loss = minibatch_loss_and_gradient(theta, Z_batch, y_batch, batches.scratch, grad)
-                if not math.isfinite(batch_loss):
+                    minibatch_gradient(theta, Z_batch, y_batch, batches.scratch, grad)
+                    blown_up = not math.isfinite(grad[0])  # ∂L/∂b = 2/n Σe is NaN or ±inf as soon as any e_i is
+                if blown_up:
                     diverged = True
                     break
                 np.copyto(previous, theta)
@@ -136,11 +138,12 @@ def gradient_descent(x, y, lr=1e-4, epochs=1000, init=(0.0, 0.0), batch_size=Non
             np.copyto(theta, previous)
             updates -= 1
             diverged = True
-            if per_update:
+            if not np.isfinite(trace.theta[trace.count - 1]).all():
                 trace.drop_last()
-        final_loss = float(objective.loss(theta))
-        if diverged and not per_update:
+        if diverged and not per_update:  # stopped mid-epoch: record where
             trace.add(theta, epochs_run + 1)
+        final_loss = float(objective.loss(theta))
+        diverged = diverged or not math.isfinite(final_loss)
         if moments is not None:  # mini-batch rows never saw the full data: O(d²) per row from the moments
             trace.loss[: trace.count] = moments.losses(trace.theta[: trace.count])
         trace.loss[0] = initial_loss

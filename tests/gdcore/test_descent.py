@@ -165,3 +165,14 @@ def test_compare_learning_rates(line):
     runs = gdcore.compare_learning_rates(x, y, [0.2, 0.8, 1.1], epochs=100, init=(0.5, -0.1))
     assert [run.verdict for run in runs] == ["converging", "oscillating", "diverging"]
     assert [run.lr for run in runs] == [0.2, 0.8, 1.1]
+
+
+@pytest.mark.parametrize("batch_size, record", [(None, "update"), (4, "update"), (4, "epoch"), (1, "epoch")])
+def test_divergent_histories_stay_finite(line, batch_size, record):
+    x, y = line
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        r = gdcore.gradient_descent(x * 1e3, y, lr=10.0, epochs=500, batch_size=batch_size, seed=0, record=record)
+    assert r.diverged
+    assert np.isfinite(r.history.b).all() and np.isfinite(r.history.w).all()
+    assert (r.history.b[-1], r.history.w[-1]) == (r.b, r.w)
