@@ -9,12 +9,12 @@ from pathlib import Path
 from typing import Callable, Iterable
 
 from generator.errors import BuildError, Diagnostic
+from generator.execute import runner
 from generator.execute.cache import ExecCache
 from generator.execute.hashing import StampMemo
 from generator.execute.model import ExecRequest, PostResult, ProgressEvent
 from generator.execute.plan import PostPlan, plan_post
 from generator.execute.results import assemble, fingerprint
-from generator.execute import runner
 from generator.execute.runner import Zygote, kill_all
 from generator.execute.session import Context, Limits, run_session, write_record
 

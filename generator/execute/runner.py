@@ -147,7 +147,7 @@ class WorkerProcess:
     """One running worker; use :meth:`request` until :meth:`close`."""
 
     def __init__(self, *, cwd: Path, project_root: Path, display_cap: int, hard_cap: int,
-                 zygote: "Zygote | None" = None):
+                 zygote: Zygote | None = None):
         global _starts
         self.hard_cap = hard_cap
         # Written by the worker to fd 1 and 2 after each request; random so
@@ -333,7 +333,8 @@ class Zygote:
 
     def __init__(self, *, startup_timeout: float = 60.0):
         self.startup_timeout = startup_timeout
-        self.state = "new"          # new -> ready -> closed, or new -> failed; ready -> lost
+        # new -> starting -> ready -> closed; starting -> failed; ready -> lost (it died)
+        self.state = "new"
         self.reason = ""            # why it is not used (failed/lost), for debugging
         self.info: dict = {}        # its "ready" message: pid, preloaded modules, threads
         self.proc: subprocess.Popen | None = None
@@ -347,7 +348,7 @@ class Zygote:
         self._codes: dict[int, int] = {}        # spawn id -> return code (Popen convention)
         self._reader: threading.Thread | None = None
 
-    def __enter__(self) -> "Zygote":
+    def __enter__(self) -> Zygote:
         return self
 
     def __exit__(self, *exc) -> None:
@@ -359,19 +360,28 @@ class Zygote:
 
     # -- start -------------------------------------------------------------
     def _ensure(self) -> bool:
-        with self._start_lock:
-            if self.state == "new":
+        with self._start_lock:   # the first caller starts it; the others wait for the outcome
+            with self._cond:
+                if self.state != "new":
+                    return self.state == "ready"
+                self.state = "starting"
+            try:
                 reason = _unsupported()
                 if reason:
-                    self.state, self.reason = "failed", reason
-                else:
-                    try:
-                        self._start()
-                        self.state = "ready"
-                    except (OSError, ValueError, subprocess.SubprocessError) as exc:
+                    raise ValueError(reason)
+                self._start()
+            except (OSError, ValueError, subprocess.SubprocessError) as exc:
+                with self._cond:
+                    if self.state == "starting":
                         self.state, self.reason = "failed", str(exc) or type(exc).__name__
-                        self._discard()
-            return self.state == "ready"
+                self._discard()
+                return False
+            with self._cond:
+                if self.state == "starting":
+                    self.state = "ready"
+                    return True
+            self._discard()   # closed while starting
+            return False
 
     def _start(self) -> None:
         # SEQPACKET: messages keep their boundaries, and the fds of a spawn
@@ -386,12 +396,21 @@ class Zygote:
                 stderr=subprocess.PIPE, pass_fds=(child.fileno(),), start_new_session=True)
         finally:
             child.close()
-        parent.settimeout(self.startup_timeout)
-        try:
-            data = parent.recv(1 << 16)
-        except TimeoutError:
-            data = b""
-            self.proc.kill()
+        # Wait for "ready" in slices, so that close() need not wait for a slow start.
+        deadline = time.monotonic() + self.startup_timeout
+        parent.settimeout(0.2)
+        data = None
+        while data is None:
+            if self.state == "closed":
+                raise ValueError("closed while starting")
+            if time.monotonic() > deadline:
+                self.proc.kill()
+                data = b""
+                break
+            try:
+                data = parent.recv(1 << 16)
+            except TimeoutError:
+                pass
         parent.settimeout(None)
         message = json.loads(data) if data else {}
         if message.get("op") != "ready":
@@ -408,7 +427,7 @@ class Zygote:
         self._reader.start()
 
     # -- spawn -------------------------------------------------------------
-    def spawn(self, cwd: Path, sock_fd: int) -> "_ForkedWorker | None":
+    def spawn(self, cwd: Path, sock_fd: int) -> _ForkedWorker | None:
         """Fork a worker in ``cwd`` whose protocol socket is ``sock_fd``; None if unavailable."""
         if not self._ensure():
             return None
@@ -506,14 +525,19 @@ class Zygote:
     # -- stop ----------------------------------------------------------------
     def close(self) -> None:
         """Stop the zygote (its running children are unaffected: they have their own sockets)."""
-        with self._start_lock:
-            if self.state == "new":
+        with self._cond:
+            previous = self.state
+            if previous != "failed":   # a failed one keeps saying why
                 self.state = "closed"
-                return
-            with self._cond:
-                if self.state in ("ready", "lost"):
-                    self.state = "closed"
-                self._cond.notify_all()
+            self._cond.notify_all()
+        if previous in ("new", "failed"):
+            return
+        if self.ctrl is not None:
+            try:
+                self.ctrl.shutdown(socket.SHUT_RDWR)   # a start in progress gives up at once
+            except OSError:
+                pass
+        with self._start_lock:
             self._discard()
 
     def _discard(self) -> None:

@@ -14,8 +14,8 @@ import threading
 import time
 
 import pytest
-
 from exec_testutils import PROJECT_ROOT, fence
+
 from generator.errors import BuildError
 from generator.execute import engine, runner, worker_starts
 from generator.execute.runner import Zygote, zygote_pays
@@ -278,3 +278,18 @@ def test_a_post_with_its_own_matplotlibrc_gets_a_plain_worker(site, zygotes):
     result = site.execute(*rels)[rels[0]]
     assert probe(result)["ppid"] == os.getpid()
     assert result.cells[1].outputs[0].text == "7.0"
+
+
+def test_closing_a_zygote_that_is_still_starting_does_not_wait_for_it(monkeypatch):
+    monkeypatch.setattr(runner, "_ZYGOTE_BOOT", "import time; time.sleep(60)")
+    zygote = Zygote(startup_timeout=60)
+    outcome = []
+    thread = threading.Thread(target=lambda: outcome.append(zygote.spawn(PROJECT_ROOT, 0)))
+    thread.start()
+    while zygote.proc is None:
+        time.sleep(0.01)
+    started = time.monotonic()
+    zygote.close()
+    thread.join(10)
+    assert outcome == [None] and time.monotonic() - started < 5
+    assert zygote.state == "closed" and zygote.proc.returncode is not None

@@ -20,6 +20,7 @@ closes (the build finished or died).
 from __future__ import annotations
 
 import gc
+import importlib
 import json
 import os
 import select
@@ -53,14 +54,13 @@ def _preimport() -> list[str]:
         # Resolve the backend (MPLBACKEND=Agg) and load the modules a first
         # figure and a first savefig would import anyway.
         getattr(plt, "_get_backend_mod", plt.get_backend)()
-        import matplotlib.backends.backend_agg  # noqa: F401
-        import matplotlib.backends.backend_svg  # noqa: F401
-        import matplotlib.collections  # noqa: F401
-        import matplotlib.contour  # noqa: F401
+        for name in ("matplotlib.backends.backend_agg", "matplotlib.backends.backend_svg",
+                     "matplotlib.collections", "matplotlib.contour"):
+            importlib.import_module(name)
         done += ["matplotlib", "matplotlib.pyplot"]
     # The worker's own modules (stdlib only) and what it loads lazily.
-    import ctypes  # noqa: F401
-    import _worker.main  # noqa: F401
+    for name in ("ctypes", "_worker.main"):
+        importlib.import_module(name)
     return done
 
 
