@@ -21,7 +21,6 @@ runs only on a prefix of each epoch and is extrapolated (said in the output).
 import argparse
 import os
 import platform
-import statistics
 import sys
 import time
 from pathlib import Path
@@ -154,7 +153,7 @@ def main():
         epochs, repeats = runs["batch"]
         fast, _, fast_setup = time_gdcore(x, y, "batch", epochs * 10, repeats, fast=True)
         print(f"{n:>9,}  {'batch, fast':<14}{fast:>14.3e}{fast_setup:>11.2e}")
-        floor_times = times(lambda: x @ y, 51)
+        floor_times = times(lambda x=x, y=y: x @ y, 51)
         floors.append((n, np.median(floor_times), floor_times.min(), batch, batch_best, fast, fast_setup))
     print(f"\n* the loop ran on the first {LOOP_PREFIX:,} points of the epoch (for batch: of its one gradient sum)"
           " and was extrapolated linearly to the whole epoch")

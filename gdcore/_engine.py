@@ -133,7 +133,8 @@ class Batches:
             yield None, None
             return
         order = self.rng.permutation(len(self.y))
-        np.take(self.Z, order, axis=0, out=self.Z_shuffled, mode="clip")  # "clip": indices are valid, skip the bounds buffer
+        # mode="clip": the indices are valid, and it spares take() a bounds-checking buffer
+        np.take(self.Z, order, axis=0, out=self.Z_shuffled, mode="clip")
         np.take(self.y, order, out=self.y_shuffled, mode="clip")
         for start in range(0, len(self.y), self.size):
             stop = start + self.size

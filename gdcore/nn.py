@@ -35,7 +35,10 @@ def relu(x):
 
 
 def softmax(z):
-    """softmax(z)_k = e^{z_k} / Σ_j e^{z_j} along the last axis; shifting by max z changes nothing but avoids overflow."""
+    """softmax(z)_k = e^{z_k} / Σ_j e^{z_j} along the last axis.
+
+    Subtracting max z first changes nothing mathematically and keeps exp() from overflowing.
+    """
     e = np.exp(z - z.max(axis=-1, keepdims=True))
     return e / e.sum(axis=-1, keepdims=True)
 
@@ -168,7 +171,8 @@ class Conv2D(Layer):
         if x.ndim != 4 or x.shape[1] != self.in_channels:
             raise ValueError(f"x for Conv2D must have shape (N, {self.in_channels}, H, W), got {x.shape}")
         if min(x.shape[2:]) + 2 * self.padding < self.k:
-            raise ValueError(f"x images of size {x.shape[2:]} (padding {self.padding}) are smaller than the {self.k}×{self.k} kernel")
+            raise ValueError(f"x images of size {x.shape[2:]} (padding {self.padding}) are smaller than "
+                             f"the {self.k}×{self.k} kernel")
         return x
 
 
@@ -246,7 +250,8 @@ def softmax_cross_entropy(logits, labels):
     if logits.ndim != 2:
         raise ValueError(f"logits must have shape (N, classes), got {logits.shape}")
     if labels.shape != (logits.shape[0],) or not np.issubdtype(labels.dtype, np.integer):
-        raise ValueError(f"labels must be {logits.shape[0]} integers, got shape {labels.shape} and dtype {labels.dtype}")
+        raise ValueError(f"labels must be {logits.shape[0]} integers, got shape {labels.shape} "
+                         f"and dtype {labels.dtype}")
     if labels.size and (labels.min() < 0 or labels.max() >= logits.shape[1]):
         raise ValueError(f"labels must lie in 0..{logits.shape[1] - 1}")
     n = logits.shape[0]

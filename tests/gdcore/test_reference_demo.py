@@ -2,8 +2,6 @@
 
 import hashlib
 
-import numpy as np
-
 import gdcore
 from gdcore_testutils import REFERENCE, check, close
 
