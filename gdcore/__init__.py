@@ -1,17 +1,17 @@
-"""gdcore — gradient descent from scratch, with numpy only.
+"""gdcore — gradient descent from scratch, with numpy (and matplotlib for the pictures).
 
 The computing core of the blog's executable math posts:
 
-    linear       the line ŷ = b + w·x: predict, errors, mse, gradients, step
-    descent      gradient_descent: batch, mini-batch and stochastic, one runner
+    linear          the line ŷ = b + w·x: predict, errors, mse, gradients, step
+    descent         gradient_descent: batch, mini-batch and stochastic, one runner
     learning_rates  compare learning rates, classify runs
-    optimizers   SGD, Momentum, Adam and learning-rate schedules
-    scaling      StandardScaler
-    surface      loss grids, cross-sections, curvature, gradient checks
-    nn           Dense and Conv2D layers, activations, losses, backpropagation
-    datasets     small synthetic data sets
-    plots        matplotlib figures (imported on first use: `gdcore.plots`)
-    animation    the fitted line converging, as an animation or GIF
+    optimizers      SGD, Momentum, Adam and learning-rate schedules
+    scaling         StandardScaler
+    surface         loss grids, cross-sections, curvature, gradient checks
+    nn              Dense and Conv2D layers, activations, losses, backpropagation
+    datasets        small synthetic data sets
+    plots           matplotlib figures (imported on first use: `gdcore.plots`)
+    animation       the fitted line converging, as an animation or GIF
 
 Importing gdcore does not import matplotlib; `gdcore.plots`,
 `gdcore.animation` and `gdcore.style` load it on first access.
