@@ -209,26 +209,13 @@ def test_the_showcase_shows_every_feature(example):
 # --------------------------------------------------------------------------
 # in the browser
 
-@pytest.fixture(scope="module")
-def chromium():
-    from tests.browser.harness import launch, require_browser
-
-    require_browser()
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        browser = launch(playwright)
-        yield browser
-        browser.close()
-
-
 @pytest.mark.browser
-def test_every_page_renders_in_the_browser(example, chromium):
+def test_every_page_renders_in_the_browser(example, browser):
     from tests.browser.harness import close_context, new_context, page_problems, page_urls, serve, visit
 
     _, _, out = example
     problems: dict[str, list[str]] = {}
-    context = new_context(chromium)
+    context = new_context(browser)
     try:
         page = context.new_page()  # one page for the whole site: navigating is cheaper than opening
         with serve(out) as root:

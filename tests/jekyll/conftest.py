@@ -1,4 +1,4 @@
-"""One Chromium for the Jekyll browser tests (the harness is shared with tests/browser)."""
+"""A browser context for the Jekyll browser tests (the browser is shared: tests/conftest.py)."""
 
 from __future__ import annotations
 
@@ -6,15 +6,9 @@ import pytest
 
 
 @pytest.fixture(scope="session")
-def jekyll_browser_context():
-    from tests.browser.harness import launch, new_context, require_browser
+def jekyll_browser_context(browser):
+    from tests.browser.harness import close_context, new_context
 
-    require_browser()
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        browser = launch(playwright)
-        context = new_context(browser)
-        yield context
-        context.close()
-        browser.close()
+    context = new_context(browser)
+    yield context
+    close_context(context)
