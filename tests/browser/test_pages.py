@@ -151,6 +151,7 @@ def test_tex_inputs_is_what_the_page_wrote(everything):
         (r"x \in \RR", False), (r"L(w) = \frac{1}{N} \sum_{i=1}^{N} (w x_i - y_i)^2", True),
         (r"\nabla L = \begin{bmatrix} \partial L / \partial b \\ \partial L / \partial w \end{bmatrix}", True),
         ("\\begin{align}\na &= b + c \\label{eq:first} \\\\\nd &= e - f\n\\end{align}", True),
+        (r"\eqref{eq:first}", False),
         (r"y_1 \_ 2", False), (" z^2 ", True), ("\ny = 2x\n", False), (r"\eta", False), (r"\|g\|", False),
     ]
 
