@@ -61,8 +61,9 @@ def execute_posts(requests: Iterable[ExecRequest], *, cache_dir: Path, site_root
     if todo:
         report = _serialized(progress)
         workers = max(1, min(jobs or os.cpu_count() or 1, len(todo)))
-        # One fork server per call, started by the first post that needs a
-        # worker: posts fork from it instead of importing numpy/matplotlib again.
+        # One fork server per call when posts outnumber the parallel slots
+        # (runner.zygote_pays), started by the first post that needs a worker:
+        # posts fork from it instead of importing numpy/matplotlib again.
         if runner.zygote_pays(len(todo), workers):
             ctx.zygote = Zygote(startup_timeout=ctx.limits.startup_timeout)
         try:
