@@ -61,15 +61,25 @@ def _combine(rules, base: int):
     return combined, markers
 
 
+class _StateTable(dict):
+    """state -> combined alternation, compiled on first use: compiling every state
+    of a big lexer up front costs more than highlighting a post's code."""
+
+    def __init__(self, tokendefs, base: int):
+        super().__init__()
+        self._tokendefs, self._base = tokendefs, base
+
+    def __missing__(self, state):
+        rules = self._tokendefs[state]
+        value = self[state] = _combine(rules, self._base) if rules else None
+        return value
+
+
 def _tables(lexer) -> dict:
     cls = type(lexer)
     table = _TABLES.get(cls)
     if table is None:
-        table = {}
-        base = re.compile("", lexer.flags).flags
-        for state, rules in lexer._tokens.items():
-            table[state] = _combine(rules, base) if rules else None
-        _TABLES[cls] = table
+        table = _TABLES[cls] = _StateTable(lexer._tokens, re.compile("", lexer.flags).flags)
     return table
 
 
