@@ -11,7 +11,7 @@ linear_regression_live demo computes its gradients,
 1,000,000 points, and relates one batch epoch to the floor of a single
 x @ y over the same arrays (every epoch has to read the data at least once).
 
-    python bench/bench_gdcore.py            # about a minute
+    python bench/bench_gdcore.py            # well under a minute
     python bench/bench_gdcore.py --quick    # N = 100 and 10,000 only
 
 Times are medians over repeats, per epoch. The Python loop at N = 1,000,000
@@ -93,7 +93,7 @@ def time_loop(x, y, mode, repeats):
 
 
 def time_gdcore(x, y, mode, epochs, repeats, **options):
-    """Seconds per epoch of gdcore.gradient_descent (median and best) and its one-off setup.
+    """Median seconds per epoch of gdcore.gradient_descent, and its one-off setup.
 
     Per epoch = (run of `epochs` epochs − run of 0 epochs) / epochs, the 0-epoch
     run being the setup: input checks, buffers, initial loss.
@@ -105,10 +105,8 @@ def time_gdcore(x, y, mode, epochs, repeats, **options):
             assert not result.diverged
         return go
 
-    setup, total = times(run(0), repeats), times(run(epochs), repeats)
-    median = max(np.median(total) - np.median(setup), 0.0) / epochs
-    best = max(total.min() - setup.min(), 0.0) / epochs
-    return median, best, float(np.median(setup))
+    setup, total = median_time(run(0), repeats), median_time(run(epochs), repeats)
+    return max(total - setup, 0.0) / epochs, setup
 
 
 def updates_per_epoch(n, mode):
@@ -154,14 +152,14 @@ def main():
         x, y = make_data(n)
         runs, loop_repeats = plan(n)
         for mode, (epochs, repeats) in runs.items():
-            ours, _, setup = time_gdcore(x, y, mode, epochs, repeats)
+            ours, setup = time_gdcore(x, y, mode, epochs, repeats)
             theirs, extrapolated = time_loop(x, y, mode, loop_repeats)
             rate = updates_per_epoch(n, mode) / ours if ours > 0 else float("inf")
             mark = "*" if extrapolated else " "
             print(f"{n:>9,}  {mode:<14}{ours:>14.3e}{setup:>11.2e}{theirs:>13.3e}{mark}{theirs / ours:>10.1f}"
                   f"{rate:>14,.0f}")
         epochs, repeats = runs["batch"]
-        fast, _, fast_setup = time_gdcore(x, y, "batch", epochs * 10, repeats, fast=True)
+        fast, fast_setup = time_gdcore(x, y, "batch", epochs * 10, repeats, fast=True)
         print(f"{n:>9,}  {'batch, fast':<14}{fast:>14.3e}{fast_setup:>11.2e}")
         floors.append((n, floor_ratios(x, y, epochs, repeats), fast, fast_setup))
     print(f"\n* the loop ran on the first {LOOP_PREFIX:,} points of the epoch (for batch: of its one gradient sum)"
