@@ -39,7 +39,6 @@ def gdcore_folder(site_root: Path) -> Path:
 def _program(doc: Document, md, body: Callable[[Document], str], config, version: str,
              old: cache.Manifest, new: cache.Manifest):
     from .execute import resolve_defaults
-    from .markdown.cells import extract_program
 
     defaults = resolve_defaults(config.exec or None, doc.meta.get("exec"),
                                 site_path="config.yml", post_path=doc.rel)
@@ -48,6 +47,8 @@ def _program(doc: Document, md, body: Callable[[Document], str], config, version
     if known is not None and known[0] == k:
         program = known[1]
     else:
+        from .markdown.cells import extract_program
+
         env = {"path": doc.rel, "body_line": doc.body_line}
         cells, inline = extract_program(md().parse(body(doc), env), line_offset=doc.body_line - 1,
                                         defaults=defaults, path=doc.rel)

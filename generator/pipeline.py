@@ -134,6 +134,7 @@ def build(options: BuildOptions) -> BuildReport:
 
     version = cache.code_version()
     manifest_path = root / ".cache" / "build" / "manifest.pickle"
+    highlight_path = root / ".cache" / "build" / "highlight.pickle"
     old = cache.load(manifest_path, version, out_dir) if options.use_cache else cache.Manifest(version, str(out_dir))
     if options.refresh:
         old = cache.Manifest(version, str(out_dir), docs=old.docs)
@@ -144,7 +145,8 @@ def build(options: BuildOptions) -> BuildReport:
     check_collisions(site, reserved_outputs(config))
     timings["load"] = time.perf_counter() - started
 
-    theme = Theme(root, config.base_url, config.absolute_base)
+    theme = Theme(root, config.base_url, config.absolute_base,
+                  cache_dir=root / ".cache" / "jinja" if options.use_cache else None)
     site_dict = _site_dict(config, site)
     post_urls = _post_urls(site)
     ctx = SiteContext(site=site_dict, base_path=config.base_url, absolute_base=config.absolute_base,
@@ -224,8 +226,14 @@ def build(options: BuildOptions) -> BuildReport:
         if tasks:
             md()
             theme.env  # noqa: B018 -- create both before forking, so workers share them
+            from . import highlights
+
+            memo = highlights.load(highlight_path if options.use_cache else None, version)
         setup_worker(parser[0] if parser else None, theme, ctx, staging.path)
+        fresh_highlights: dict[str, str] = {}
         for result in pool.map(render_task, tasks):
+            fresh_highlights.update(result.new_highlights)
+            result.new_highlights = {}
             if result.body_html is not None:
                 new.bodies[result.rel] = (result.key, result.body_html)
                 result.body_html = None
@@ -234,6 +242,10 @@ def build(options: BuildOptions) -> BuildReport:
             new.outputs[result.out_path] = (result.key, result.out_stat)
             report.rendered += 1
         new.rendered = rendered
+        if tasks and options.use_cache:
+            from . import highlights
+
+            highlights.save(highlight_path, version, memo, fresh_highlights, rendered.values())
         for doc in posts + site.pages:
             report.warnings.extend(rendered[doc.rel].diagnostics)
         fallback = [doc.rel for doc in posts + site.pages if "plantuml-fallback" in rendered[doc.rel].features]

@@ -60,6 +60,8 @@ class RenderedDoc:
     diagnostics: list[Diagnostic] = field(default_factory=list)
     body_html: str | None = None
     out_stat: tuple = ()
+    highlight_keys: tuple = ()      # the highlighted code blocks the page uses (memo keys)
+    new_highlights: dict = field(default_factory=dict)  # ones computed for it (merged, then dropped)
     features: frozenset = frozenset()  # e.g. "mermaid", "plantuml-fallback": set by plugins in env["features"]
 
 
@@ -201,7 +203,11 @@ def setup_worker(md, theme, ctx: SiteContext, staging: Path) -> None:
 
 def render_task(task: RenderTask) -> RenderedDoc:
     md, theme, ctx, staging = _WORKER["md"], _WORKER["theme"], _WORKER["ctx"], _WORKER["staging"]
+    from .markdown.highlight import current_memo
+
     doc = task.doc
+    memo = current_memo()
+    memo.begin()
     body_html, toc, info = render_body(doc, md, ctx, task.exec_result)
     extra = None
     if task.exec_result is not None:
@@ -220,6 +226,7 @@ def render_task(task: RenderTask) -> RenderedDoc:
         words=info["words"],
         diagnostics=info["diagnostics"], body_html=body_html if task.keep_body else None,
         out_stat=stat, features=frozenset(info["features"]),
+        highlight_keys=tuple(sorted(memo.used)), new_highlights=dict(memo.new),
     )
 
 

@@ -37,9 +37,10 @@ _REFERENCE = re.compile(r"""\{%-?\s*(?:extends|include|import|from)\s+["']([^"']
 class Theme:
     """The Jinja environment of one build, with per-template fingerprints."""
 
-    def __init__(self, site_root: Path, base_path: str, absolute_base: str):
+    def __init__(self, site_root: Path, base_path: str, absolute_base: str, cache_dir: Path | None = None):
         self.dirs = [d for d in (site_root / "templates", BUILTIN_TEMPLATES) if d.is_dir()]
         self._base_path, self._absolute_base = base_path, absolute_base
+        self._cache_dir = cache_dir
         self._env = None
         self._fingerprints: dict[str, str] = {}
 
@@ -57,7 +58,13 @@ class Theme:
         import jinja2
 
         base_path, absolute_base = self._base_path, self._absolute_base
+        bytecode_cache = None
+        if self._cache_dir is not None:
+            # compiled templates survive between builds (a one-post rebuild need not recompile them)
+            self._cache_dir.mkdir(parents=True, exist_ok=True)
+            bytecode_cache = jinja2.FileSystemBytecodeCache(str(self._cache_dir))
         env = jinja2.Environment(
+            bytecode_cache=bytecode_cache,
             loader=jinja2.FileSystemLoader([str(d) for d in self.dirs]),
             autoescape=jinja2.select_autoescape(["html", "xml"], default_for_string=True),
             undefined=jinja2.ChainableUndefined,

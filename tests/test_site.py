@@ -279,3 +279,18 @@ def test_mermaid_in_an_excerpt_loads_mermaid_on_the_index(site):
     assert any("mermaid" in src for src in scripts)
     tags = [s.attributes.get("src") or "" for s in html(root / "_site" / "tags" / "index.html").css("script")]
     assert not any("mermaid" in src for src in tags)
+
+
+def test_unchanged_code_is_not_highlighted_again(site, monkeypatch):
+    from generator.markdown import highlight
+
+    body = "---\ntitle: C\ndate: 2024-01-01\n---\nText.\n\n```python\nx = 1\n```\n\n```bash\necho hi\n```\n"
+    root, _ = site({"content/posts/c.md": body})
+    first = (root / "_site" / "posts" / "c" / "index.html").read_text()
+    calls = []
+    monkeypatch.setattr(highlight, "_lexer", lambda lang: calls.append(lang))
+    (root / "content" / "posts" / "c.md").write_text(body.replace("Text.", "Edited text."))
+    build(BuildOptions(source=root, jobs=1))
+    second = (root / "_site" / "posts" / "c" / "index.html").read_text()
+    assert calls == [], "prose edit: code comes from the highlight cache"
+    assert second == first.replace("Text.", "Edited text.")

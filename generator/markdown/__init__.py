@@ -8,8 +8,10 @@ preprocessing), and the later pipeline stages' ``cells`` and ``diagrams``.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
-from markdown_it import MarkdownIt
+if TYPE_CHECKING:  # importing markdown-it costs time a no-change build does not need to spend
+    from markdown_it import MarkdownIt
 
 
 @dataclass(frozen=True)
@@ -28,6 +30,8 @@ def create_parser(options: MarkdownOptions = MarkdownOptions()) -> MarkdownIt:
     from mdit_py_plugins.deflist import deflist_plugin
     from mdit_py_plugins.footnote import footnote_plugin
     from mdit_py_plugins.tasklists import tasklists_plugin
+
+    from markdown_it import MarkdownIt
 
     from . import jekyll
     from .cells import cells_plugin

@@ -2,9 +2,40 @@
 
 from __future__ import annotations
 
+import hashlib
 from functools import lru_cache
 
 from markdown_it.common.utils import escapeHtml
+
+
+class HighlightMemo:
+    """Highlighted code from earlier builds, by language and code.
+
+    A post whose prose changed is rendered again without starting Pygments
+    (setting up its Python lexer alone costs more than the rest of the page).
+    ``used`` and ``new`` collect, per rendered document, which entries it needed
+    and which it had to compute, so the build can keep exactly what is in use.
+    """
+
+    def __init__(self, known: dict[str, str] | None = None):
+        self.known = known or {}
+        self.used: set[str] = set()
+        self.new: dict[str, str] = {}
+
+    def begin(self) -> None:
+        self.used, self.new = set(), {}
+
+
+_memo = HighlightMemo()
+
+
+def use_memo(memo: HighlightMemo) -> None:
+    global _memo
+    _memo = memo
+
+
+def current_memo() -> HighlightMemo:
+    return _memo
 
 
 @lru_cache(maxsize=None)
@@ -30,13 +61,25 @@ def _formatter():
 def highlight_code(code: str, lang: str, attrs: str = "") -> str:
     """``<pre class="highlight"><code class="language-x">...`` or "" for the plain fence renderer."""
     lang = (lang or "").strip().lower()
-    lexer = _lexer(lang) if lang else None
-    if lexer is None:
+    if not lang:
         return ""
-    from pygments import highlight
+    memo = _memo
+    key = hashlib.sha1(f"{lang}\0{code}".encode("utf-8", "surrogatepass")).hexdigest()
+    memo.used.add(key)
+    known = memo.known.get(key)
+    if known is None:
+        known = memo.new.get(key)
+    if known is not None:
+        return known
+    lexer = _lexer(lang)
+    html = ""
+    if lexer is not None:
+        from pygments import highlight
 
-    body = highlight(code, lexer, _formatter())
-    return f'<pre class="highlight"><code class="language-{escapeHtml(lang)}">{body}</code></pre>'
+        body = highlight(code, lexer, _formatter())
+        html = f'<pre class="highlight"><code class="language-{escapeHtml(lang)}">{body}</code></pre>'
+    memo.new[key] = html
+    return html
 
 
 def stylesheet(light: str, dark: str) -> str:
