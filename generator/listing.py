@@ -98,12 +98,9 @@ def list_pages(posts: list[Document], pages: list[Document], rendered: dict[str,
     result.append(ListPage("archive.html", "archive/index.html", "/archive/",
                            {"kind": "archive", "title": "Archive", "url": "/archive/", "years": years}))
 
-    from .markdown.html import resolve_urls
-
     feed_posts = []
     for doc, entry in list(zip(posts, entries))[: config.feed_limit]:
-        page = config.absolute_base + doc.url
-        feed_posts.append(dict(entry, content=resolve_urls(bodies.get(doc.rel, ""), page)))
+        feed_posts.append(dict(entry, content=bodies.get(doc.rel, "")))
     newest = max((p.updated or p.date for p in posts), default=dt.datetime(1970, 1, 1, tzinfo=dt.timezone.utc))
     result.append(ListPage("feed.xml", "feed.xml", "/feed.xml",
                            {"kind": "feed", "url": "/feed.xml", "posts": feed_posts, "updated": newest}))

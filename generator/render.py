@@ -58,7 +58,7 @@ class RenderedDoc:
     excerpt_has_mermaid: bool
     words: int
     diagnostics: list[Diagnostic] = field(default_factory=list)
-    body_html: str | None = None
+    body_html: str | None = None    # for the feed (URLs absolute), when asked for
     out_stat: tuple = ()
     highlight_keys: tuple = ()      # the highlighted code blocks the page uses (memo keys)
     new_highlights: dict = field(default_factory=dict)  # ones computed for it (merged, then dropped)
@@ -197,6 +197,13 @@ def page_context(doc: Document, body_html: str, toc: list, info: dict, task: Ren
 _WORKER: dict[str, Any] = {}
 
 
+def _feed_body(body_html: str, ctx: SiteContext, doc: Document) -> str:
+    """The body as the feed carries it: relative URLs made absolute against the post's URL."""
+    from .markdown.html import resolve_urls
+
+    return resolve_urls(body_html, ctx.absolute_base + doc.url)
+
+
 def setup_worker(md, theme, ctx: SiteContext, staging: Path) -> None:
     _WORKER.update(md=md, theme=theme, ctx=ctx, staging=staging)
 
@@ -224,7 +231,7 @@ def render_task(task: RenderTask) -> RenderedDoc:
         summary_text=info["summary_text"], has_math=info["has_math"],
         excerpt_has_math=info["excerpt_has_math"], excerpt_has_mermaid=info["excerpt_has_mermaid"],
         words=info["words"],
-        diagnostics=info["diagnostics"], body_html=body_html if task.keep_body else None,
+        diagnostics=info["diagnostics"], body_html=_feed_body(body_html, ctx, doc) if task.keep_body else None,
         out_stat=stat, features=frozenset(info["features"]),
         highlight_keys=tuple(sorted(memo.used)), new_highlights=dict(memo.new),
     )
