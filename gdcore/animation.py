@@ -27,8 +27,10 @@ def frame_rows(n_rows, frames):
 
 
 @styled
-def animate_fit(x, y, run, frames=40, interval=120):
+def animate_fit(x, y, run, frames=40, interval=120, names=("b", "w")):
     """The data and the line b_k + w_k x for a selection of updates k of a run (DescentResult or History).
+
+    names: what to call the intercept and slope in the caption of each frame, e.g. ("b", "m").
 
     Keep a reference to the returned animation until it is saved or shown;
     matplotlib stops an animation that is garbage-collected.
@@ -49,7 +51,7 @@ def animate_fit(x, y, run, frames=40, interval=120):
     def draw(frame):
         k = rows[frame]
         line.set_ydata(b[k] + w[k] * xs)
-        label.set_text(f"update {k}: b = {b[k]:.3f}, w = {w[k]:.3f}, MSE = {losses[k]:.4g}")
+        label.set_text(f"update {k}: {names[0]} = {b[k]:.3f}, {names[1]} = {w[k]:.3f}, MSE = {losses[k]:.4g}")
         return line, label
 
     draw(0)

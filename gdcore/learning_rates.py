@@ -26,9 +26,12 @@ def classify(result):
                  against each other (Δθ_k · Δθ_{k−1} < 0): the iterate hops
                  from one wall of the valley to the other;
     converging   otherwise.
-    For batch descent on the MSE this is what theory predicts (see
-    surface.lr_regime): steps reverse once η λ_max > 1, as soon as the steep
-    direction, which flips sign at every update, dominates the step.
+    This describes what the run looked like, not the theory of its start:
+    surface.lr_regime calls η "oscillating" as soon as the steepest direction
+    flips sign (η λ_max > 1), but that direction also shrinks by |1 − η λ_max|
+    per step; when it shrinks faster than the gentle direction (η below
+    2 / (λ_min + λ_max)) the late steps follow the gentle one and do not
+    reverse, so a run can oscillate at first and still be classified converging.
     """
     if result.diverged or not result.loss <= result.initial_loss:
         return "diverging"

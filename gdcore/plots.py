@@ -17,6 +17,7 @@ import matplotlib as mpl
 import matplotlib.pyplot as plt
 import numpy as np
 from matplotlib.collections import LineCollection
+from matplotlib.ticker import FuncFormatter, NullFormatter
 
 from . import _checks, linear, surface
 from .descent import DescentResult, History, losses_of, path_of
@@ -44,7 +45,7 @@ def residuals(x, y, b, w):
     """Left: each residual e_i = ŷ_i − y_i as a segment from the point to the line. Right: e_i against x_i."""
     x, y = _checks.one_feature(x, y)
     e = b + w * x - y
-    fig, (left, right) = plt.subplots(1, 2, figsize=(10, 4))
+    fig, (left, right) = plt.subplots(1, 2, figsize=(10, 4), layout="constrained")
     xs = np.linspace(x.min(), x.max(), 2)
     segments = np.stack([np.column_stack([x, y]), np.column_stack([x, y + e])], axis=1)
     left.add_collection(LineCollection(segments, colors=COLORS["residual"], linewidths=1))
@@ -61,7 +62,7 @@ def residuals(x, y, b, w):
 
 
 @styled
-def loss_curve(runs, log=True, title=None, ax=None):
+def loss_curve(runs, log=True, title=None, ax=None, xlabel="update", ylabel="MSE"):
     """Loss against update number; one line per run (pass a mapping label → run to compare several)."""
     runs = runs if isinstance(runs, Mapping) else {"loss": runs}
     fig, ax = _figure(ax)
@@ -70,17 +71,23 @@ def loss_curve(runs, log=True, title=None, ax=None):
         ax.plot(np.arange(len(losses)), losses, label=str(label))
     if log and all(np.nanmin(losses_of(run)) > 0 for run in runs.values()):
         ax.set_yscale("log")
-    ax.set(xlabel="update", ylabel="MSE", title=title or "Loss during training")
+        # Plain "0.01" labels instead of mathtext 10⁻²: typesetting those is most of the save time.
+        ax.yaxis.set_major_formatter(FuncFormatter(lambda value, _: f"{value:g}"))
+        ax.yaxis.set_minor_formatter(NullFormatter())
+    ax.set(xlabel=xlabel, ylabel=ylabel, title=title or "Loss during training")
     if len(runs) > 1:
         ax.legend(loc="best")
     return fig
 
 
 @styled
-def contour(grid, paths=None, optimum=None, levels=20, title=None, ax=None):
-    """Contour lines of L(b, w) with optional descent paths (a run, or a mapping label → run) and optimum."""
+def contour(grid, paths=None, optimum=None, levels=20, title=None, ax=None, names=("b", "w")):
+    """Contour lines of L(b, w) with optional descent paths (a run, or a mapping label → run) and optimum.
+
+    names: what to call the two parameters on the axes, e.g. ("b", "m").
+    """
     fig, ax = _figure(ax)
-    _draw_contour(ax, grid, levels)
+    _draw_contour(ax, grid, levels, names)
     paths = {} if paths is None else paths if isinstance(paths, Mapping) else {"path": paths}
     for label, run in paths.items():
         _draw_path(ax, run, label=str(label) if len(paths) > 1 else None)
@@ -93,7 +100,7 @@ def contour(grid, paths=None, optimum=None, levels=20, title=None, ax=None):
 
 
 @styled
-def surface3d(grid, path=None, title=None):
+def surface3d(grid, path=None, title=None, names=("b", "w")):
     """The loss surface in 3-D, with the descent path riding on it."""
     fig = plt.figure(figsize=(7, 5.5))
     ax = fig.add_subplot(projection="3d")
@@ -107,22 +114,23 @@ def surface3d(grid, path=None, title=None):
             z = np.array([grid.loss[j, i] for i, j in (grid.nearest(bk, wk) for bk, wk in zip(b, w))])
         inside = _inside(grid, b, w)  # a diverging path would stretch the axes to infinity
         ax.plot(b[inside], w[inside], z[inside], color=COLORS["path"], marker=".", markersize=3)
-    ax.set(xlabel="b", ylabel="w", zlabel="MSE", title=title or "Loss surface")
+    ax.set(xlabel=names[0], ylabel=names[1], zlabel="MSE", title=title or "Loss surface")
+    ax.zaxis.labelpad = 12  # clear of the tick labels
     ax.view_init(elev=40, azim=-100)
     return fig
 
 
 @styled
-def cross_sections(grid, b, w):
+def cross_sections(grid, b, w, names=("b", "w")):
     """L along b with w fixed, and along w with b fixed, through the grid point nearest (b, w)."""
     i, j = grid.nearest(b, w)
-    fig, (left, right) = plt.subplots(1, 2, figsize=(10, 4), sharey=True)
+    fig, (left, right) = plt.subplots(1, 2, figsize=(10, 4), sharey=True, layout="constrained")
     left.plot(grid.b_range, grid.along_b(j), color=COLORS["model"])
     left.plot([grid.b_range[i]], [grid.loss[j, i]], "o", color=COLORS["start"])
-    left.set(xlabel="b", ylabel="MSE", title=f"w fixed at {grid.w_range[j]:.2f}")
+    left.set(xlabel=names[0], ylabel="MSE", title=f"{names[1]} fixed at {grid.w_range[j]:.2f}")
     right.plot(grid.w_range, grid.along_w(i), color=COLORS["data"])
     right.plot([grid.w_range[j]], [grid.loss[j, i]], "o", color=COLORS["start"])
-    right.set(xlabel="w", title=f"b fixed at {grid.b_range[i]:.2f}")
+    right.set(xlabel=names[1], title=f"{names[0]} fixed at {grid.b_range[i]:.2f}")
     return fig
 
 
@@ -130,28 +138,29 @@ def cross_sections(grid, b, w):
 
 
 @styled
-def learning_rates(runs, grid, levels=20):
+def learning_rates(runs, grid, levels=20, ncols=None, names=("b", "w")):
     """One panel per learning rate: the path on the loss contours, titled with η and the verdict.
 
     runs: the list returned by learning_rates.compare_learning_rates.
+    ncols: panels per row (default: all in one row up to three, else two per row).
     """
-    fig, axes = plt.subplots(1, len(runs), figsize=(4.2 * len(runs), 4), squeeze=False)
-    for ax, run in zip(axes[0], runs):
-        _draw_contour(ax, grid, levels)
+    axes = _panels(len(runs), ncols)
+    for ax, run in zip(axes, runs):
+        _draw_contour(ax, grid, levels, names)
         _draw_path(ax, run.result)
         ax.set_title(f"η = {_format_lr(run.lr)}: {run.verdict}")
-    return fig
+    return axes[0].figure
 
 
 @styled
-def descent_paths(results, grid, levels=20):
+def descent_paths(results, grid, levels=20, ncols=None, names=("b", "w")):
     """Side-by-side paths, e.g. {"batch": r1, "mini-batch": r2, "stochastic": r3}."""
-    fig, axes = plt.subplots(1, len(results), figsize=(4.2 * len(results), 4), squeeze=False)
-    for ax, (label, run) in zip(axes[0], results.items()):
-        _draw_contour(ax, grid, levels)
+    axes = _panels(len(results), ncols)
+    for ax, (label, run) in zip(axes, results.items()):
+        _draw_contour(ax, grid, levels, names)
         _draw_path(ax, run)
         ax.set_title(str(label))
-    return fig
+    return axes[0].figure
 
 
 @styled
@@ -163,7 +172,7 @@ def standardization(x_train, y_train, span=3.0, points=101, paths=None):
     paths: optional (raw run, scaled run) pair to draw on the two panels.
     """
     scaled = StandardScaler().fit_transform(_checks.features(x_train))
-    fig, axes = plt.subplots(1, 2, figsize=(10, 4.6))
+    fig, axes = plt.subplots(1, 2, figsize=(10, 4.6), layout="constrained")
     for k, (ax, x, name) in enumerate(zip(axes, (x_train, scaled), ("original x", "standardized x"))):
         b0, w0 = linear.least_squares(x, y_train)
         grid = surface.loss_grid(x, y_train, *surface.grid_around(b0, w0, span, points))
@@ -220,7 +229,7 @@ def image_grid(images, labels=None, ncols=8, title=None):
         raise ValueError(f"images must have shape (N, H, W) or (N, 1, H, W), got {images.shape}")
     ncols = min(_checks.count(ncols, "ncols"), len(images))
     nrows = -(-len(images) // ncols)
-    fig, axes = plt.subplots(nrows, ncols, figsize=(1.2 * ncols, 1.3 * nrows), squeeze=False)
+    fig, axes = plt.subplots(nrows, ncols, figsize=(1.2 * ncols, 1.3 * nrows), squeeze=False, layout="constrained")
     for k, ax in enumerate(axes.flat):
         ax.set_axis_off()
         if k < len(images):
@@ -239,6 +248,7 @@ def save_figure(fig, path, **kwargs):
     """Save without a timestamp and with fixed SVG ids, so the same figure gives the same bytes."""
     path = Path(path)
     metadata = {"Date": None} if path.suffix.lower() in (".svg", ".pdf") else {}
+    kwargs.setdefault("bbox_inches", "tight")  # single-panel figures have no layout engine to fit labels
     with mpl.rc_context({"svg.hashsalt": SVG_HASHSALT}):
         fig.savefig(path, metadata=metadata, **kwargs)
     return path
@@ -258,13 +268,25 @@ def _inside(grid, b, w):
             & (w >= grid.w_range.min()) & (w <= grid.w_range.max()))
 
 
-def _draw_contour(ax, grid, levels):
+def _panels(count, ncols):
+    """Axes for ``count`` panels, ``ncols`` per row (default: one row up to three)."""
+    ncols = count if ncols is None and count <= 3 else (ncols or 2)
+    ncols = max(1, min(_checks.count(ncols, "ncols"), count))
+    nrows = -(-count // ncols)
+    fig, axes = plt.subplots(nrows, ncols, figsize=(4.2 * ncols, 4 * nrows), squeeze=False, layout="constrained")
+    for ax in axes.flat[count:]:
+        ax.remove()
+    return list(axes.flat[:count])
+
+
+def _draw_contour(ax, grid, levels, names=("b", "w")):
     bs, ws = grid.mesh
     low, high = grid.loss.min(), grid.loss.max()
     if np.isscalar(levels) and low > 0 and high > low:
         levels = np.geomspace(low, high, int(levels) + 2)[1:-1]  # the valley floor gets as many lines as the walls
     ax.contour(bs, ws, grid.loss, levels=levels, cmap=mpl.rcParams["image.cmap"], linewidths=0.9)
-    ax.set(xlabel="b", ylabel="w", xlim=(grid.b_range[0], grid.b_range[-1]), ylim=(grid.w_range[0], grid.w_range[-1]))
+    ax.set(xlabel=names[0], ylabel=names[1], xlim=(grid.b_range[0], grid.b_range[-1]),
+           ylim=(grid.w_range[0], grid.w_range[-1]))
 
 
 def _draw_path(ax, run, label=None):

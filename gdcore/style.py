@@ -29,7 +29,9 @@ RC = {
     "figure.figsize": (6.4, 4.2),
     "figure.dpi": 100,
     "savefig.dpi": 100,
-    "figure.constrained_layout.use": True,
+    # Single-panel figures are trimmed when saved (bbox_inches="tight"); only figures
+    # with several panels ask for constrained layout, which is costly to solve.
+    "figure.constrained_layout.use": False,
     "font.size": 10,
     "axes.titlesize": 11,
     "axes.labelsize": 10,

@@ -197,7 +197,9 @@ def lr_regime(lr, curv):
 
     Along an eigen-direction with curvature λ the error is multiplied by
     (1 − η λ) at every step: it shrinks monotonically if η λ ≤ 1, flips sign
-    and shrinks (oscillates) if 1 < η λ ≤ 2, and grows if η λ > 2.
+    and shrinks (oscillates) if 1 < η λ ≤ 2, and grows if η λ > 2.  The verdict
+    is that of the steepest direction, λ_max (see learning_rates.classify for
+    what a finished run looked like).
     """
     top = _checks.positive(lr, "lr") * curv.eigenvalues[-1]
     return "converging" if top <= 1 else "oscillating" if top <= 2 else "diverging"

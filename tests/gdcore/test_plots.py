@@ -113,3 +113,37 @@ def test_frame_rows():
     rows = animation.frame_rows(1001, 20)
     assert rows[0] == 0 and rows[-1] == 1000 and np.all(np.diff(rows) > 0) and len(rows) <= 21
     assert animation.frame_rows(5, 20).tolist() == [0, 1, 2, 3, 4]
+
+
+def test_axis_names_and_labels_can_be_given(setup):
+    x, y, start, grid, batch = setup
+    assert plots.contour(grid, batch, names=("b", "m")).axes[0].get_ylabel() == "m"
+    assert plots.surface3d(grid, batch, names=("b", "m")).axes[0].get_ylabel() == "m"
+    left, right = plots.cross_sections(grid, *start, names=("b", "m")).axes
+    assert right.get_xlabel() == "m" and "m fixed" in left.get_title()
+    ax = plots.loss_curve(batch, xlabel="epoch", ylabel="cross-entropy").axes[0]
+    assert (ax.get_xlabel(), ax.get_ylabel()) == ("epoch", "cross-entropy")
+    frames = animation.animate_fit(x, y, batch, frames=3, names=("b", "m"))
+    assert "m =" in frames._fig.axes[0].texts[0].get_text()
+
+
+def test_log_loss_axis_needs_no_mathtext(setup):
+    *_, batch = setup
+    fig = plots.loss_curve(batch)
+    fig.canvas.draw()
+    labels = [t.get_text() for t in fig.axes[0].get_yticklabels() if t.get_text()]
+    assert labels and not any("$" in text for text in labels)
+
+
+def test_panels_wrap_into_rows(setup):
+    x, y, start, grid, _ = setup
+    runs = gdcore.compare_learning_rates(x, y, [0.05, 0.2, 0.8, 1.1], epochs=10, init=start)
+    fig = plots.learning_rates(runs, grid, ncols=2)
+    rows = {round(ax.get_position().y0, 3) for ax in fig.axes}
+    assert len(fig.axes) == 4 and len(rows) == 2
+
+
+def test_single_panel_figures_skip_the_layout_solver(setup):
+    x, y, _, grid, batch = setup
+    assert plots.fitted_line(x, y, batch.b, batch.w).get_layout_engine() is None
+    assert plots.residuals(x, y, batch.b, batch.w).get_layout_engine() is not None
