@@ -14,6 +14,8 @@ every file in it is brought to the new state without touching the live site:
 Only when the whole build succeeded are the two folders swapped (three
 renames).  A failing build leaves the live site exactly as it was; the staging
 folder is hidden (``.NAME.staging``) and reconciled again on the next build.
+When nothing at all changed, the staging folder is not even touched: unchanged
+files are only verified during the build and linked at :meth:`Staging.commit`.
 """
 
 from __future__ import annotations
@@ -97,53 +99,31 @@ class Staging:
                 shutil.rmtree(self._swap, ignore_errors=True)
             else:
                 os.rename(self._swap, self.out_dir)
-        if not self.path.is_dir():
-            if self.path.exists():
-                self.path.unlink()
-            self.path.mkdir()
+        if self.path.exists() and not self.path.is_dir():
+            self.path.unlink()
         self.wanted: set[str] = {MARKER}
-        marker = self.path / MARKER
-        if not marker.exists():
-            marker.write_text("This folder is written by build.py; it is replaced on every build.\n")
+        self.reused: dict[str, os.stat_result] = {}   # out_path -> the live file, verified
+        self.changed = False
 
     def write(self, out_path: str, data: str | bytes) -> tuple:
-        self.wanted.add(out_path)
+        self.add(out_path)
         return write_atomic(self.path, out_path, data)
 
     def add(self, out_path: str) -> None:
-        """Record a file a worker process wrote."""
+        """Record a file written into the staging folder (also by a worker process)."""
         self.wanted.add(out_path)
+        self.changed = True
 
     def reuse(self, out_path: str, stat: tuple) -> bool:
-        """Link the live output's file if it is still exactly what the last build wrote."""
-        live = os.path.join(self.out_dir, out_path)
+        """Keep the live output's file if it is still exactly what the last build wrote."""
         try:
-            st = os.stat(live)
+            st = os.stat(os.path.join(self.out_dir, out_path))
         except OSError:
             return False
         if (st.st_size, st.st_mtime_ns) != tuple(stat):
             return False
-        target = os.path.join(self.path, out_path)
-        try:
-            mine = os.stat(target)
-            if (mine.st_ino, mine.st_dev) == (st.st_ino, st.st_dev):
-                self.wanted.add(out_path)
-                return True
-        except OSError:
-            pass
-        tmp = target + ".~tmp"
-        try:
-            os.link(live, tmp)
-        except FileExistsError:
-            os.unlink(tmp)
-            os.link(live, tmp)
-        except (FileNotFoundError, NotADirectoryError):
-            _make_room(target)
-            os.link(live, tmp)
-        except OSError:  # no hard links here (another file system): copy
-            shutil.copy2(live, tmp)
-        _replace(tmp, target)
         self.wanted.add(out_path)
+        self.reused[out_path] = st
         return True
 
     def copy(self, source: Path, out_path: str) -> tuple:
@@ -157,9 +137,31 @@ class Staging:
             _make_room(target)
             shutil.copyfile(source, tmp)
         _replace(tmp, target)
-        self.wanted.add(out_path)
+        self.add(out_path)
         st = os.stat(target)
         return (st.st_size, st.st_mtime_ns)
+
+    def _link(self, out_path: str, live: os.stat_result) -> None:
+        target = os.path.join(self.path, out_path)
+        try:
+            mine = os.stat(target)
+            if (mine.st_ino, mine.st_dev) == (live.st_ino, live.st_dev):
+                return  # the recycled folder already holds this very file
+        except OSError:
+            pass
+        source = os.path.join(self.out_dir, out_path)
+        tmp = target + ".~tmp"
+        try:
+            os.link(source, tmp)
+        except FileExistsError:
+            os.unlink(tmp)
+            os.link(source, tmp)
+        except (FileNotFoundError, NotADirectoryError):
+            _make_room(target)
+            os.link(source, tmp)
+        except OSError:  # no hard links here (another file system): copy
+            shutil.copy2(source, tmp)
+        _replace(tmp, target)
 
     def _prune(self) -> None:
         """Delete what the new site does not have (left over from the build before last)."""
@@ -181,7 +183,20 @@ class Staging:
                     except OSError:
                         pass
 
-    def commit(self) -> None:
+    def commit(self, previous: set[str] | frozenset | None = None) -> bool:
+        """Make the new site live; False when it is exactly the live one (nothing touched).
+
+        ``previous``: the files the last build wrote (from its manifest).
+        """
+        if (not self.changed and previous is not None and self.out_dir.is_dir()
+                and set(self.reused) == set(previous)):
+            return False
+        self.path.mkdir(exist_ok=True)
+        marker = self.path / MARKER
+        if not marker.exists():
+            marker.write_text("This folder is written by build.py; it is replaced on every build.\n")
+        for out_path, live in self.reused.items():
+            self._link(out_path, live)
         self._prune()
         if self.out_dir.exists():
             os.rename(self.out_dir, self._swap)
@@ -189,6 +204,7 @@ class Staging:
             os.rename(self._swap, self.path)
         else:
             os.rename(self.path, self.out_dir)
+        return True
 
     def abort(self) -> None:
         """Nothing to undo: the live output was never touched."""

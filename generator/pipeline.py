@@ -286,11 +286,14 @@ def build(options: BuildOptions) -> BuildReport:
         # ---- static files
         t0 = time.perf_counter()
         _static(site, root, config, staging, old, new)
-        staging.write(".nojekyll", "")
+        previous = old.outputs.get(".nojekyll")
+        if not (previous and staging.reuse(".nojekyll", previous[1])):
+            previous = (("nojekyll",), staging.write(".nojekyll", ""))
+        new.outputs[".nojekyll"] = previous
         timings["static"] = time.perf_counter() - t0
 
-        report.files = len(new.outputs) + 1
-        staging.commit()
+        report.files = len(new.outputs)
+        staging.commit(set(old.outputs))
     except BaseException:
         staging.abort()
         raise

@@ -294,3 +294,26 @@ def test_unchanged_code_is_not_highlighted_again(site, monkeypatch):
     second = (root / "_site" / "posts" / "c" / "index.html").read_text()
     assert calls == [], "prose edit: code comes from the highlight cache"
     assert second == first.replace("Text.", "Edited text.")
+
+
+def test_no_change_build_touches_nothing_and_a_deleted_post_disappears(site):
+    root, _ = site({"content/posts/a.md": "---\ntitle: A\ndate: 2024-01-02\n---\nx\n",
+                    "content/posts/b.md": "---\ntitle: B\ndate: 2024-01-01\n---\ny\n"})
+    out = root / "_site"
+    before = {p: p.stat().st_mtime_ns for p in out.rglob("*")}
+    folder_stamp = out.stat().st_ino
+    report = build(BuildOptions(source=root, jobs=1))
+    assert report.rendered == 0
+    assert {p: p.stat().st_mtime_ns for p in out.rglob("*")} == before
+    assert out.stat().st_ino == folder_stamp, "the live folder was not swapped"
+    assert not (root / "._site.staging").exists(), "nothing was staged"
+
+    (root / "content" / "posts" / "b.md").unlink()
+    build(BuildOptions(source=root, jobs=1))
+    assert not (out / "posts" / "b").exists()
+    assert (out / "posts" / "a" / "index.html").exists()
+    titles = [a.text() for a in html(out / "index.html").css(".post-list h2 a")]
+    assert titles == ["A"]
+    # the next rebuild with nothing changed leaves the swapped-in site alone too
+    assert build(BuildOptions(source=root, jobs=1)).rendered == 0
+    assert not (out / "posts" / "b").exists()
