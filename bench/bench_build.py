@@ -180,9 +180,12 @@ def main() -> None:
     parser.add_argument("--sizes", type=int, nargs="+", default=[100, 1000])
     parser.add_argument("--runs", type=int, default=5)
     parser.add_argument("--no-hugo", action="store_true")
+    parser.add_argument("--workdir", type=Path, default=ROOT / ".cache" / "bench",
+                        help="where to build (default .cache/bench; on some machines /tmp is much slower)")
     args = parser.parse_args()
     print(f"python {sys.version.split()[0]}, {os.cpu_count()} cores, {args.runs} runs each, medians")
-    with tempfile.TemporaryDirectory() as tmp:
+    args.workdir.mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryDirectory(dir=args.workdir) as tmp:
         work = Path(tmp)
         for n in args.sizes:
             result = bench_ours(n, args.runs, work)

@@ -61,12 +61,12 @@ def run(docs: list[Document], *, root: Path, config, version: str, bodies: Calla
         md: Callable, old: cache.Manifest, new: cache.Manifest, jobs: int, refresh: bool,
         no_exec: bool, explain: bool, progress) -> ExecStage:
     """Execute every post in ``docs`` that has cells; raise BuildError listing all failures."""
-    from .execute import ExecRequest, StampMemo, execute_posts, gdcore_source_hash
-
     stage = ExecStage()
     wanted = [d for d in docs if has_cells(d)]
     if not wanted:
         return stage
+    from .execute import ExecRequest, StampMemo, execute_posts, gdcore_source_hash
+
     requests = []
     for doc in wanted:
         cells, inline, seed = _program(doc, md, bodies, config, version, old, new)

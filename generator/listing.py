@@ -117,6 +117,19 @@ def list_pages(posts: list[Document], pages: list[Document], rendered: dict[str,
     return result
 
 
+def fingerprint(data: dict, memo: dict) -> list:
+    """What a list page's cache key is made of, with each post entry hashed once per build
+    (a post appears on the index, its tag pages and the feed; ``memo`` is keyed by id)."""
+    from .cache import key
+
+    parts = []
+    for name, value in data.items():
+        if name == "posts":
+            value = [memo.get(id(e)) or memo.setdefault(id(e), key(e)) for e in value]
+        parts.append((name, value))
+    return parts
+
+
 def render_list_page(item: ListPage, theme, site: dict) -> str:
     from markupsafe import Markup
 

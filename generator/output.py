@@ -27,6 +27,9 @@ from pathlib import Path
 from .errors import BuildError
 
 MARKER = ".gdblog-output"
+#: In the staging folder while a build writes into it: if it is there when a build
+#: starts, the last build died half-way and the folder's content is unknown.
+UNFINISHED = ".gdblog-unfinished"
 
 
 def check_output_dir(out_dir: Path, site_root: Path) -> None:
@@ -101,11 +104,21 @@ class Staging:
                 os.rename(self._swap, self.out_dir)
         if self.path.exists() and not self.path.is_dir():
             self.path.unlink()
+        self.unfinished = (self.path / UNFINISHED).exists()
         self.wanted: set[str] = {MARKER}
         self.reused: dict[str, os.stat_result] = {}   # out_path -> the live file, verified
         self.changed = False
+        self._opened = False
+
+    def open(self) -> None:
+        """Call before anything (this process or a worker) writes into the staging folder."""
+        if not self._opened:
+            self.path.mkdir(exist_ok=True)
+            (self.path / UNFINISHED).touch()
+            self._opened = True
 
     def write(self, out_path: str, data: str | bytes) -> tuple:
+        self.open()
         self.add(out_path)
         return write_atomic(self.path, out_path, data)
 
@@ -127,6 +140,7 @@ class Staging:
         return True
 
     def copy(self, source: Path, out_path: str) -> tuple:
+        self.open()
         target = os.path.join(self.path, out_path)
         tmp = target + ".~tmp"
         try:
@@ -163,8 +177,29 @@ class Staging:
             shutil.copy2(source, tmp)
         _replace(tmp, target)
 
-    def _prune(self) -> None:
-        """Delete what the new site does not have (left over from the build before last)."""
+    def _prune(self, staged: set[str] | None) -> None:
+        """Delete what the new site does not have (left over from the build before last).
+
+        ``staged``: the files the staging folder held before this build, when known
+        (then only those are looked at); otherwise the whole folder is walked.
+        """
+        if staged is not None and not self.unfinished:
+            for rel in staged - self.wanted:
+                path = os.path.join(self.path, rel)
+                try:
+                    os.unlink(path)
+                except FileNotFoundError:
+                    continue
+                except IsADirectoryError:
+                    shutil.rmtree(path, ignore_errors=True)
+                folder = os.path.dirname(path)
+                while len(folder) > len(str(self.path)):
+                    try:
+                        os.rmdir(folder)  # only succeeds when empty
+                    except OSError:
+                        break
+                    folder = os.path.dirname(folder)
+            return
         root = str(self.path)
         prefix = len(root) + 1
         for dirpath, dirnames, filenames in os.walk(root, topdown=False):
@@ -183,28 +218,33 @@ class Staging:
                     except OSError:
                         pass
 
-    def commit(self, previous: set[str] | frozenset | None = None) -> bool:
-        """Make the new site live; False when it is exactly the live one (nothing touched).
+    def commit(self, previous: set[str] | None = None, staged: set[str] | None = None) -> set[str] | None:
+        """Make the new site live.
 
-        ``previous``: the files the last build wrote (from its manifest).
+        ``previous``: the files the last build wrote (its manifest); ``staged``:
+        what the staging folder held (see the return value).  Returns None when
+        the new site is exactly the live one (nothing was touched), else the set
+        of files the staging folder holds now (the site that was live), to pass
+        as ``staged`` next time.
         """
         if (not self.changed and previous is not None and self.out_dir.is_dir()
                 and set(self.reused) == set(previous)):
-            return False
-        self.path.mkdir(exist_ok=True)
+            return None
+        self.open()
         marker = self.path / MARKER
         if not marker.exists():
             marker.write_text("This folder is written by build.py; it is replaced on every build.\n")
         for out_path, live in self.reused.items():
             self._link(out_path, live)
-        self._prune()
+        self._prune(staged if staged is not None else None)
+        (self.path / UNFINISHED).unlink(missing_ok=True)
         if self.out_dir.exists():
             os.rename(self.out_dir, self._swap)
             os.rename(self.path, self.out_dir)
             os.rename(self._swap, self.path)
-        else:
-            os.rename(self.path, self.out_dir)
-        return True
+            return set(previous) | {MARKER} if previous is not None else set()
+        os.rename(self.path, self.out_dir)
+        return set()
 
     def abort(self) -> None:
         """Nothing to undo: the live output was never touched."""

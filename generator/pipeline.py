@@ -18,6 +18,7 @@ from . import cache, execution
 from .config import SiteConfig, load_config
 from .content import Document, Site, check_collisions, load_site
 from .errors import BuildError, Diagnostic
+from .listing import fingerprint as listing_fingerprint
 from .listing import list_pages, reserved_outputs
 from .output import Staging, check_output_dir
 from .render import (RenderedDoc, RenderPool, RenderTask, SiteContext, liquid_body, render_list, render_task,
@@ -230,6 +231,8 @@ def build(options: BuildOptions) -> BuildReport:
 
             memo = highlights.load(highlight_path if options.use_cache else None, version)
         setup_worker(parser[0] if parser else None, theme, ctx, staging.path)
+        if tasks:
+            staging.open()
         fresh_highlights: dict[str, str] = {}
         for result in pool.map(render_task, tasks):
             fresh_highlights.update(result.new_highlights)
@@ -259,14 +262,18 @@ def build(options: BuildOptions) -> BuildReport:
         t0 = time.perf_counter()
         bodies = {rel: body for rel, (_, body) in new.bodies.items()}
         todo = []
+        entry_digests: dict[int, str] = {}
         for item in list_pages(site.posts, site.pages, rendered, config, bodies):
-            k = cache.key(version, site_fp, theme.fingerprint(item.template), item.has_math, item.features, item.data)
+            k = cache.key(version, site_fp, theme.fingerprint(item.template), item.has_math, item.features,
+                          listing_fingerprint(item.data, entry_digests))
             previous = old.outputs.get(item.out_path)
             if previous and previous[0] == k and staging.reuse(item.out_path, previous[1]):
                 new.outputs[item.out_path] = previous
                 report.reused += 1
             else:
                 todo.append((item, k))
+        if todo:
+            staging.open()
         for out_path, k, stat in pool.map(render_list, todo):
             staging.add(out_path)
             new.outputs[out_path] = (k, stat)
@@ -293,7 +300,8 @@ def build(options: BuildOptions) -> BuildReport:
         timings["static"] = time.perf_counter() - t0
 
         report.files = len(new.outputs)
-        staging.commit(set(old.outputs))
+        staged = staging.commit(set(old.outputs), old.extra.get("staged"))
+        new.extra["staged"] = old.extra.get("staged") if staged is None else staged
     except BaseException:
         staging.abort()
         raise

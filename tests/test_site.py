@@ -317,3 +317,32 @@ def test_no_change_build_touches_nothing_and_a_deleted_post_disappears(site):
     # the next rebuild with nothing changed leaves the swapped-in site alone too
     assert build(BuildOptions(source=root, jobs=1)).rendered == 0
     assert not (out / "posts" / "b").exists()
+
+
+def test_a_build_that_died_half_way_leaves_nothing_behind(site, monkeypatch):
+    from generator import render
+
+    root, _ = site({"content/posts/a.md": "---\ntitle: A\ndate: 2024-01-02\n---\nx\n"})
+    build(BuildOptions(source=root, jobs=1))  # a staging folder now exists (the swapped-out site)
+    (root / "content" / "posts" / "a.md").write_text("---\ntitle: A\ndate: 2024-01-02\n---\nchanged\n")
+    (root / "content" / "posts" / "b.md").write_text("---\ntitle: B\ndate: 2024-01-01\n---\ny\n")
+
+    real = render.render_task
+
+    def dies_after_writing(task):
+        result = real(task)
+        if task.doc.rel.endswith("b.md"):
+            raise KeyboardInterrupt  # the writer pressed Ctrl-C half-way
+        return result
+
+    monkeypatch.setattr("generator.pipeline.render_task", dies_after_writing)
+    with pytest.raises(KeyboardInterrupt):
+        build(BuildOptions(source=root, jobs=1))
+    assert not (root / "_site" / "posts" / "b").exists(), "the live site was not touched"
+    monkeypatch.undo()
+    (root / "content" / "posts" / "b.md").unlink()
+    build(BuildOptions(source=root, jobs=1))
+    out = root / "_site"
+    assert not (out / "posts" / "b").exists(), "what the dead build wrote is not published"
+    assert "changed" in (out / "posts" / "a" / "index.html").read_text()
+    assert not (out / ".gdblog-unfinished").exists()
