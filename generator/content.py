@@ -400,7 +400,7 @@ def _excluded(rel_to_content: str, patterns: tuple) -> bool:
 
 
 def discover(root: Path, config: SiteConfig):
-    """Find posts and pages as (path, kind, bundle) and the static files under content/."""
+    """Find posts and pages as (path string, kind, bundle) and the static files under content/."""
     content = root / "content"
     posts: list[tuple[Path, str, Path | None]] = []
     pages: list[tuple[Path, str, Path | None]] = []
@@ -422,7 +422,7 @@ def discover(root: Path, config: SiteConfig):
             rel_c = f"{rel_dir}/{name}" if rel_dir else name
             if _excluded(rel_c, config.exclude):
                 continue
-            path = Path(dirpath, name)
+            path = os.path.join(dirpath, name)  # a string: most files are unchanged and need no Path
             if parent_bundle is not None:
                 if rel_c == parent_bundle + "/index.md":
                     posts.append((path, "post", content / parent_bundle))
@@ -433,7 +433,7 @@ def discover(root: Path, config: SiteConfig):
             elif is_md and (rel_c.startswith("pages/") or not rel_dir):
                 pages.append((path, "page", None))
             else:
-                static.append(StaticFile(path, rel_c, "content/" + rel_c))
+                static.append(StaticFile(Path(path), rel_c, "content/" + rel_c))
     return posts, pages, static
 
 
@@ -485,15 +485,16 @@ def load_site(root: Path, config: SiteConfig, *, drafts: bool,
     errors: list[Diagnostic] = []
     posts: list[Document] = []
     pages: list[Document] = []
+    cut = len(str(root / "content")) + 1
     for path, kind, bundle in posts_found + pages_found:
-        rel = "content/" + str(path)[len(str(root / "content")) + 1:].replace(os.sep, "/")
+        rel = "content/" + path[cut:].replace(os.sep, "/")
         st = os.stat(path)
         stamp = (st.st_mtime_ns, st.st_size)
         doc = reuse.get(rel) if reuse else None
         if doc is None or doc.stamp != stamp:
             doc_warnings: list[Diagnostic] = []
             try:
-                doc = load_document(path, rel, kind, config, tz, doc_warnings, bundle)
+                doc = load_document(Path(path), rel, kind, config, tz, doc_warnings, bundle)
             except BuildError as exc:
                 errors.extend(exc.errors)
                 continue

@@ -307,7 +307,9 @@ def build(options: BuildOptions) -> BuildReport:
         raise
     finally:
         pool.close()
-    if options.use_cache:
+    unchanged = staged is None and new.docs.keys() == old.docs.keys() and all(
+        doc is old.docs[rel] for rel, doc in new.docs.items())
+    if options.use_cache and not unchanged:  # an unchanged build leaves the manifest as it is
         cache.save(manifest_path, new)
     timings["total"] = time.perf_counter() - started
     report.timings = timings

@@ -12,6 +12,7 @@ import html as html_lib
 import math
 import re
 from dataclasses import dataclass, field
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -167,6 +168,7 @@ def _excerpt_tokens(tokens: list, separator: str) -> list:
     return []
 
 
+@lru_cache(maxsize=4096)
 def tag_url(name: str) -> str:
     from .content import slugify
 
