@@ -1,4 +1,5 @@
 import json
+import os
 
 import matplotlib
 
@@ -11,6 +12,8 @@ from gdcore_testutils import REFERENCE
 
 def _require(path):
     if not path.exists():
+        if os.environ.get("CI"):
+            pytest.fail(f"public reference data not found at {path.resolve()}; CI must provide ../shared")
         pytest.skip(f"public reference data not found at {path.resolve()} (expected next to the repository)")
     return path
 
