@@ -19,6 +19,7 @@ import pytest
 from markdown_it import MarkdownIt
 
 from generator import BuildOptions, build
+from generator.execute import worker_starts
 from generator.markdown.cells import cells_plugin
 from generator.markdown.diagrams import find_command
 from tests.helpers import PROJECT, html
@@ -210,15 +211,20 @@ def test_the_showcase_shows_every_feature(example):
 # in the browser
 
 @pytest.mark.browser
-def test_every_page_renders_in_the_browser(example, browser):
+@pytest.mark.parametrize("base", ["/", "/repo/"])
+def test_every_page_renders_in_the_browser(example, browser, base):
     from tests.browser.harness import close_context, new_context, page_problems, page_urls, serve, visit
 
-    _, _, out = example
+    source, _, out = example
+    if base != "/":  # a GitHub project site: same sources, cells come from the cache
+        starts = worker_starts()
+        out = build(BuildOptions(source=source, jobs=2, base_url=base, out=source / "_site_project")).out_dir
+        assert worker_starts() == starts
     problems: dict[str, list[str]] = {}
     context = new_context(browser)
     try:
         page = context.new_page()  # one page for the whole site: navigating is cheaper than opening
-        with serve(out) as root:
+        with serve(out, base) as root:
             pages = page_urls(out, root)
             assert len(pages) >= len(POSTS) + 2, pages
             for url, path in pages:

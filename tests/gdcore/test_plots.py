@@ -1,3 +1,5 @@
+import gc
+
 import matplotlib
 import matplotlib.pyplot as plt
 import numpy as np
@@ -115,6 +117,7 @@ def test_frame_rows():
     assert animation.frame_rows(5, 20).tolist() == [0, 1, 2, 3, 4]
 
 
+@pytest.mark.filterwarnings("ignore:Animation was deleted without rendering")
 def test_axis_names_and_labels_can_be_given(setup):
     x, y, start, grid, batch = setup
     assert plots.contour(grid, batch, names=("b", "m")).axes[0].get_ylabel() == "m"
@@ -125,6 +128,8 @@ def test_axis_names_and_labels_can_be_given(setup):
     assert (ax.get_xlabel(), ax.get_ylabel()) == ("epoch", "cross-entropy")
     frames = animation.animate_fit(x, y, batch, frames=3, names=("b", "m"))
     assert "m =" in frames._fig.axes[0].texts[0].get_text()
+    del frames
+    gc.collect()  # matplotlib warns when an unsaved animation is collected: do it under this test's filter
 
 
 def test_log_loss_axis_needs_no_mathtext(setup):
