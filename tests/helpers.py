@@ -26,6 +26,19 @@ def shared(*parts: str) -> Path:
     return path
 
 
+def require_plantuml(why: str = "") -> list[str]:
+    """The local PlantUML command, or skip the test (CI installs it, so there it fails instead)."""
+    from generator.markdown.diagrams import find_command
+
+    command = find_command()
+    if command is None:
+        if os.environ.get("CI"):
+            pytest.fail("PlantUML is missing; CI must install it (apt-get install plantuml)")
+        pytest.skip("PlantUML is not installed (apt-get install plantuml, or set GDBLOG_PLANTUML)"
+                    + (f": {why}" if why else ""))
+    return command
+
+
 def write_files(root: Path, files: dict[str, str | bytes]) -> None:
     for name, data in files.items():
         path = root / name

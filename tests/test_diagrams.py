@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import base64
 import html
-import os
 import re
 import shutil
 import time
@@ -25,7 +24,6 @@ from generator.markdown.diagrams import (
     decode,
     diagrams_plugin,
     encode,
-    find_command,
     inline_svg,
     server_url,
     strip_prolog,
@@ -33,7 +31,7 @@ from generator.markdown.diagrams import (
 from generator.markdown.diagrams import plantuml as plantuml_module
 from generator.markdown.math import math_plugin
 from tests.helpers import html as parse_html
-from tests.helpers import shared
+from tests.helpers import require_plantuml, shared
 
 FIXTURES = Path(__file__).parent / "fixtures"
 
@@ -224,12 +222,7 @@ def test_prefix_ids_rewrites_every_reference_but_not_text():
 
 @pytest.fixture
 def real_plantuml():
-    command = find_command()
-    if command is None:
-        if os.environ.get("CI"):
-            pytest.fail("PlantUML is missing; CI must install it (apt-get install plantuml)")
-        pytest.skip("PlantUML is not installed (apt-get install plantuml, or set GDBLOG_PLANTUML)")
-    return command
+    return require_plantuml()
 
 
 def test_real_plantuml_one_process_per_post_then_cache(real_plantuml, tmp_path):

@@ -9,7 +9,6 @@ browser harness can run, in headless Chromium.
 
 from __future__ import annotations
 
-import os
 import re
 import shutil
 import urllib.parse
@@ -21,8 +20,7 @@ from markdown_it import MarkdownIt
 from generator import BuildOptions, build
 from generator.execute import worker_starts
 from generator.markdown.cells import cells_plugin
-from generator.markdown.diagrams import find_command
-from tests.helpers import PROJECT, html
+from tests.helpers import PROJECT, html, require_plantuml
 
 pytestmark = pytest.mark.slow
 
@@ -39,19 +37,10 @@ EMBED = "assets/embeds/learning-rate-explorer.html"
 _DATED = re.compile(r"^\d{4}-\d{2}-\d{2}-")
 
 
-def _require_plantuml() -> None:
-    """The showcase has PlantUML diagrams: without a local PlantUML they would be server images."""
-    if find_command() is None:
-        if os.environ.get("CI"):
-            pytest.fail("PlantUML is missing; CI must install it (apt-get install plantuml)")
-        pytest.skip("PlantUML is not installed (apt-get install plantuml): the showcase's diagrams "
-                    "would be images from the PlantUML server, and the build would warn")
-
-
 @pytest.fixture(scope="module")
 def example(tmp_path_factory):
     """(source folder, build report, output folder) of the example site, built once with execution."""
-    _require_plantuml()
+    require_plantuml("the showcase's diagrams would be server images, and the build would warn")
     root = tmp_path_factory.mktemp("example-site")
     shutil.copy(PROJECT / "config.yml", root / "config.yml")
     shutil.copytree(PROJECT / "content", root / "content",

@@ -17,7 +17,6 @@ from pathlib import Path
 import pytest
 
 from generator import BuildOptions, build
-from generator.markdown.diagrams import find_command
 from tests.browser.harness import (
     close_context,
     new_context,
@@ -28,7 +27,7 @@ from tests.browser.harness import (
     tex_inputs,
     visit,
 )
-from tests.helpers import PROJECT, html, math_texts, shared
+from tests.helpers import PROJECT, html, math_texts, require_plantuml, shared
 
 pytestmark = pytest.mark.browser
 
@@ -63,16 +62,6 @@ def _seeds_site(root: Path) -> None:
         "<body><p>Chapter 0</p></body></html>\n")
 
 
-def _requires_plantuml() -> None:
-    if find_command() is None:
-        import os
-
-        if os.environ.get("CI"):
-            pytest.fail("PlantUML is missing; CI must install it (apt-get install plantuml)")
-        pytest.skip("PlantUML is not installed (apt-get install plantuml): this site's diagrams "
-                    "would be images from the PlantUML server, which this closed network cannot reach")
-
-
 @pytest.fixture(scope="module")
 def sites(tmp_path_factory):
     """``sites(name, base)``: the output folder of a site built once per module for that base path."""
@@ -81,7 +70,7 @@ def sites(tmp_path_factory):
 
     def get(name: str, base: str = "/") -> Path:
         if name in ("seeds", "diagrams"):
-            _requires_plantuml()
+            require_plantuml("this site's diagrams would be server images, which a closed network cannot reach")
         if name not in sources:
             root = tmp_path_factory.mktemp(name)
             if name == "seeds":
