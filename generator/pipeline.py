@@ -41,7 +41,8 @@ class BuildOptions:
     no_exec: bool = False
     explain: bool = False
     use_cache: bool = True
-    progress: Callable[[str], None] | None = None
+    #: Called with a ``generator.execute.ProgressEvent`` as posts execute (see terminal_progress).
+    progress: Callable | None = None
 
 
 @dataclass
@@ -112,10 +113,11 @@ def _includes(root: Path) -> dict[str, str]:
 
 
 def _walk_files(folder: Path):
+    """Files under ``folder`` in a stable order, leaving out hidden ones (but ``.well-known/``)."""
     for dirpath, dirnames, filenames in os.walk(folder):
-        dirnames.sort()
+        dirnames[:] = sorted(d for d in dirnames if not d.startswith(".") or d == ".well-known")
         for name in sorted(filenames):
-            if not name.startswith(".") or name == ".well-known":
+            if not name.startswith("."):
                 yield Path(dirpath) / name
 
 
@@ -224,15 +226,15 @@ def build(options: BuildOptions) -> BuildReport:
                 continue
             tasks.append(RenderTask(doc=doc, out_path=doc.out_path, key=k, template=template,
                                     prev=prev, next=nxt, exec_result=result, keep_body=keep_body))
+        memo = None
         if tasks:
-            md()
-            theme.env  # noqa: B018 -- create both before forking, so workers share them
             from . import highlights
 
+            md()
+            theme.env  # noqa: B018 -- create both before forking, so workers share them
             memo = highlights.load(highlight_path if options.use_cache else None, version)
-        setup_worker(parser[0] if parser else None, theme, ctx, staging.path)
-        if tasks:
             staging.open()
+        setup_worker(parser[0] if parser else None, theme, ctx, staging.path)
         fresh_highlights: dict[str, str] = {}
         for result in pool.map(render_task, tasks):
             fresh_highlights.update(result.new_highlights)
@@ -245,9 +247,7 @@ def build(options: BuildOptions) -> BuildReport:
             new.outputs[result.out_path] = (result.key, result.out_stat)
             report.rendered += 1
         new.rendered = rendered
-        if tasks and options.use_cache:
-            from . import highlights
-
+        if memo is not None and options.use_cache:
             highlights.save(highlight_path, version, memo, fresh_highlights, rendered.values())
         for doc in posts + site.pages:
             report.warnings.extend(rendered[doc.rel].diagnostics)
