@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from itertools import groupby
 
 from .content import Document, slugify
-from .render import RenderedDoc, tag_url
+from .render import RenderedDoc, reading_minutes, tag_url
 
 
 @dataclass
@@ -33,7 +33,7 @@ def post_entry(doc: Document, rendered: RenderedDoc) -> dict:
         "undated": doc.undated, "tags": [{"name": t, "url": tag_url(t)} for t in doc.tags],
         "summary_html": html.escape(doc.summary) if doc.summary else rendered.excerpt_html,
         "summary_text": rendered.summary_text,
-        "reading_minutes": max(1, -(-rendered.words // 200)),
+        "reading_minutes": reading_minutes(rendered.words),
         "_math": rendered.excerpt_has_math and not doc.summary,
         "_mermaid": rendered.excerpt_has_mermaid and not doc.summary,
     }

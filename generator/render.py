@@ -168,6 +168,11 @@ def _excerpt_tokens(tokens: list, separator: str) -> list:
     return []
 
 
+def reading_minutes(words: int) -> int:
+    """Minutes to read at 200 words a minute, at least one."""
+    return max(1, math.ceil(words / 200))
+
+
 @lru_cache(maxsize=4096)
 def tag_url(name: str) -> str:
     from .content import slugify
@@ -184,7 +189,7 @@ def page_context(doc: Document, body_html: str, toc: list, info: dict, task: Ren
         "undated": doc.undated, "description": doc.summary or info["summary_text"],
         "tags": [{"name": t, "url": tag_url(t)} for t in doc.tags],
         "body": Markup(body_html), "toc": [dict(t, html=Markup(t["html"])) for t in toc],
-        "reading_minutes": max(1, math.ceil(info["words"] / 200)) if doc.kind == "post" else None,
+        "reading_minutes": reading_minutes(info["words"]) if doc.kind == "post" else None,
         "prev": task.prev, "next": task.next, "has_math": info["has_math"],
         "features": sorted(info["features"]), "meta": doc.meta,
     }
