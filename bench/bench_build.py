@@ -27,9 +27,7 @@ ROOT = Path(__file__).resolve().parent.parent
 # Measure what a writer's machine does: Python caches compiled modules (.pyc) unless told
 # not to, and some sandboxes export PYTHONDONTWRITEBYTECODE, which would add ~0.2 s to every build.
 USER_ENV = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
-WORDS = ("gradient descent loss surface learning rate parameter update batch stochastic minimum "
-         "convex function derivative slope curvature step epoch model data point error residual "
-         "matrix vector norm estimate converge diverge oscillate scale feature weight bias").split()
+WORDS = ["gradient", "descent", "loss", "surface", "learning", "rate", "parameter", "update", "batch", "stochastic", "minimum", "convex", "function", "derivative", "slope", "curvature", "step", "epoch", "model", "data", "point", "error", "residual", "matrix", "vector", "norm", "estimate", "converge", "diverge", "oscillate", "scale", "feature", "weight", "bias"]
 TAGS = ["optimization", "linear-algebra", "statistics", "neural-networks", "calculus", "probability"]
 
 

@@ -48,5 +48,5 @@ class BuildError(Exception):
         super().__init__("\n".join(str(e) for e in errors))
 
     @classmethod
-    def many(cls, errors: list[Diagnostic]) -> "BuildError":
+    def many(cls, errors: list[Diagnostic]) -> BuildError:
         return cls(errors=list(errors))

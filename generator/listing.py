@@ -107,7 +107,7 @@ def list_pages(posts: list[Document], pages: list[Document], rendered: dict[str,
 
     sitemap = [{"url": "/", "lastmod": newest if posts else None}]
     sitemap += [{"url": d.url, "lastmod": d.updated or (None if d.undated else d.date)} for d in posts]
-    sitemap += [{"url": d.url, "lastmod": d.updated} for d in pages if not d.meta.get("sitemap") is False]
+    sitemap += [{"url": d.url, "lastmod": d.updated} for d in pages if d.meta.get("sitemap") is not False]
     sitemap += [{"url": t["url"], "lastmod": None} for t in tag_list]
     result.append(ListPage("sitemap.xml", "sitemap.xml", "/sitemap.xml",
                            {"kind": "sitemap", "url": "/sitemap.xml", "entries": sitemap}))

@@ -49,7 +49,7 @@ def test_front_matter_never_closed(good_site):
 
 
 def test_not_utf8(good_site):
-    fails_cleanly(good_site, {"content/posts/latin1.md": "---\ntitle: x\n---\n".encode() + "caf\xe9\n".encode("latin-1")},
+    fails_cleanly(good_site, {"content/posts/latin1.md": b"---\ntitle: x\n---\n" + "caf\xe9\n".encode("latin-1")},
                   "error: content/posts/latin1.md:4: not valid UTF-8 text (byte 0xe9", "save the file as UTF-8")
 
 

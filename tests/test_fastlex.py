@@ -10,8 +10,7 @@ from pygments.lexers import get_lexer_by_name
 from generator.markdown.fastlex import _tables, accelerate
 from tests.helpers import PROJECT
 
-LANGUAGES = ("python pycon bash console javascript typescript json yaml toml ini c cpp rust go java "
-             "r julia matlab latex html css sql diff markdown ruby haskell text").split()
+LANGUAGES = ["python", "pycon", "bash", "console", "javascript", "typescript", "json", "yaml", "toml", "ini", "c", "cpp", "rust", "go", "java", "r", "julia", "matlab", "latex", "html", "css", "sql", "diff", "markdown", "ruby", "haskell", "text"]
 
 SAMPLES = [
     (PROJECT / "generator" / "markdown" / "fastlex.py").read_text(),

@@ -14,7 +14,7 @@ import platform
 FORMAT = "1"
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def package_version(name: str) -> str:
     try:
         return importlib.metadata.version(name)

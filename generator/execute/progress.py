@@ -10,7 +10,8 @@ from __future__ import annotations
 
 import sys
 import threading
-from typing import Callable, TextIO
+from typing import TextIO
+from collections.abc import Callable
 
 from generator.execute.model import ProgressEvent
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import hashlib
-from functools import lru_cache
+from functools import lru_cache, cache
 
 from markdown_it.common.utils import escapeHtml
 
@@ -38,7 +38,7 @@ def current_memo() -> HighlightMemo:
     return _memo
 
 
-@lru_cache(maxsize=None)
+@cache
 def _lexer(lang: str):
     from pygments.lexers import get_lexer_by_name
     from pygments.util import ClassNotFound

@@ -49,7 +49,8 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
-from typing import Iterator, NamedTuple
+from typing import NamedTuple
+from collections.abc import Iterator
 
 import pytest
 
@@ -93,7 +94,7 @@ def launch(playwright):
     return playwright.chromium.launch(executable_path=require_browser(), args=CHROMIUM_ARGS, headless=True)
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def local_version(package: str) -> str:
     return json.loads((NODE_MODULES / package / "package.json").read_text())["version"]
 
@@ -212,7 +213,7 @@ class Visit:
         if self._owned:
             self.page.close()
 
-    def __enter__(self) -> "Visit":
+    def __enter__(self) -> Visit:
         return self
 
     def __exit__(self, *exc) -> None:

@@ -14,8 +14,8 @@ def test_synthetic_line_split_and_determinism():
 def test_hours_vs_score_looks_like_the_demo():
     hours, score = datasets.hours_vs_score(seed=0)
     assert hours.shape == score.shape == (100,)
-    assert 20 <= hours.min() and hours.max() <= 80
-    assert 20 <= score.min() and score.max() <= 130
+    assert hours.min() >= 20 and hours.max() <= 80
+    assert score.min() >= 20 and score.max() <= 130
     slope = np.polyfit(hours, score, 1)[0]
     assert 1.0 < slope < 1.7
     assert np.array_equal(hours, datasets.hours_vs_score(seed=0)[0])

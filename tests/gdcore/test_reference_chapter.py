@@ -197,7 +197,7 @@ def test_the_json_checks_list(reference_json, ref, data, grid, start):
     # η = 1.1 overshoots so far along b that the loss goes up; η = 0.8 stays below the critical rate
     b11, _ = surface.grid_step(grid, *start, move_b.slope, move_w.slope, 1.1)
     assert b11.loss_after > b11.loss_before
-    assert 0.8 < gdcore.curvature(data.x_train).critical_lr
+    assert gdcore.curvature(data.x_train).critical_lr > 0.8
     # gradient descent lands within 1e-6 of the closed form; the bad feature's slope is w / 10
     result = gdcore.gradient_descent(data.x_train, data.y_train, lr=0.1, epochs=1000, init=start)
     b_opt, w_opt = gdcore.least_squares(data.x_train, data.y_train)

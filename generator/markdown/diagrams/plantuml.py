@@ -29,7 +29,8 @@ import subprocess
 import zlib
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Protocol, Sequence
+from typing import Protocol
+from collections.abc import Sequence
 
 #: Environment variable naming the PlantUML command (a command line, split
 #: like a shell would: ``java -jar /opt/plantuml.jar``); ``none`` disables

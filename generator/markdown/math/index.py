@@ -50,12 +50,7 @@ from markdown_it.rules_inline import StateInline
 from ..diagnostics import inline_line, warn
 
 #: Environments MathJax typesets on their own (``processEnvironments``).
-ENVIRONMENTS = frozenset("""
-    equation equation* align align* alignat alignat* aligned alignedat
-    gather gather* gathered multline multline* flalign flalign* split
-    eqnarray eqnarray* array matrix pmatrix bmatrix Bmatrix vmatrix Vmatrix
-    smallmatrix cases dcases rcases CD subarray
-""".split())
+ENVIRONMENTS = frozenset(["equation", "equation*", "align", "align*", "alignat", "alignat*", "aligned", "alignedat", "gather", "gather*", "gathered", "multline", "multline*", "flalign", "flalign*", "split", "eqnarray", "eqnarray*", "array", "matrix", "pmatrix", "bmatrix", "Bmatrix", "vmatrix", "Vmatrix", "smallmatrix", "cases", "dcases", "rcases", "CD", "subarray"])
 
 #: Characters kramdown removes the backslash from (its ESCAPED_CHARS).
 KRAMDOWN_ESCAPABLE = frozenset("\\.*_+-`<>()[]{}#!:|\"'$=")
@@ -153,7 +148,7 @@ def kramdown_unescape(text: str) -> str:
     return re.sub(r"\\(.)", lambda m: m.group(1) if m.group(1) in KRAMDOWN_ESCAPABLE else m.group(0), text)
 
 
-def find_inline_math(src: str, opts: "_Options | None" = None) -> list[tuple[int, int]]:
+def find_inline_math(src: str, opts: _Options | None = None) -> list[tuple[int, int]]:
     """(start, end) spans of inline math in a single line of text (used by the table rule)."""
     spans = []
     pos, end = 0, len(src)
