@@ -7,7 +7,7 @@ import re
 import pytest
 
 from generator import BuildError, BuildOptions, build
-from generator.execute import worker_starts
+from generator.kernel import worker_starts
 from tests.helpers import html, run_cli, snapshot, write_files
 
 POST = """---

@@ -320,14 +320,14 @@ def test_no_change_build_touches_nothing_and_a_deleted_post_disappears(site):
 
 
 def test_a_build_that_died_half_way_leaves_nothing_behind(site, monkeypatch):
-    from generator import render
+    from generator import pool
 
     root, _ = site({"content/posts/a.md": "---\ntitle: A\ndate: 2024-01-02\n---\nx\n"})
     build(BuildOptions(source=root, jobs=1))  # a staging folder now exists (the swapped-out site)
     (root / "content" / "posts" / "a.md").write_text("---\ntitle: A\ndate: 2024-01-02\n---\nchanged\n")
     (root / "content" / "posts" / "b.md").write_text("---\ntitle: B\ndate: 2024-01-01\n---\ny\n")
 
-    real = render.render_task
+    real = pool.render_document_job
 
     def dies_after_writing(task):
         result = real(task)
@@ -335,7 +335,7 @@ def test_a_build_that_died_half_way_leaves_nothing_behind(site, monkeypatch):
             raise KeyboardInterrupt  # the writer pressed Ctrl-C half-way
         return result
 
-    monkeypatch.setattr("generator.pipeline.render_task", dies_after_writing)
+    monkeypatch.setattr("generator.stages.documents.render_document_job", dies_after_writing)
     with pytest.raises(KeyboardInterrupt):
         build(BuildOptions(source=root, jobs=1))
     assert not (root / "_site" / "posts" / "b").exists(), "the live site was not touched"

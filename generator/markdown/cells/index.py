@@ -24,7 +24,7 @@ from markdown_it.common.utils import escapeHtml
 from markdown_it.rules_core import StateCore
 from markdown_it.token import Token
 
-from generator.execute.options import merge_options
+from generator.markdown.cells.options import merge_options
 from generator.markdown.cells.parse import parse_cell
 from generator.markdown.cells.render import outputs_html
 

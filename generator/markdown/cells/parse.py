@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 
 import yaml
 
-from generator.execute.options import check_options
+from generator.markdown.cells.options import check_options
 
 
 @dataclass
