@@ -76,9 +76,13 @@ class SiteConfig:
         return self.url.rstrip("/") + self.base_url.rstrip("/")
 
     def fingerprint(self) -> str:
-        """A stable text that changes whenever a setting that affects pages changes."""
+        """A stable text that changes whenever a setting that affects pages changes.
+
+        Left out: where and how the build runs, and the highlight styles (they only
+        change ``pygments.css``, whose own key holds them).
+        """
         data = dataclasses.asdict(self)
-        for key in ("output", "jobs", "drafts"):
+        for key in ("output", "jobs", "drafts", "highlight_light", "highlight_dark"):
             data.pop(key)
         return repr(sorted(data.items()))
 

@@ -99,9 +99,9 @@ def prepare_render(state: BuildState) -> None:
                             toc_min_headings=config.toc_min_headings, excerpt_separator=config.excerpt_separator,
                             post_urls=post_urls, includes=includes_of(root),
                             allow_errors=config.exec.get("error") is True, site_root=str(root))
-    # local PlantUML (inline SVG) or none (server images): pages differ, so it is part of every key
     state.fingerprints = Fingerprints(
-        site=manifest.key(config.fingerprint(), site_dict["nav"], plantuml_fingerprint()),
+        site=manifest.key(config.fingerprint(), site_dict["nav"]),
+        plantuml=plantuml_fingerprint(),
         urls=manifest.key(sorted(post_urls.items())),
         includes=manifest.key(sorted(state.ctx.includes.items())))
 

@@ -1,12 +1,14 @@
 """The documents stage: render every post and page whose page could have changed.
 
 The key of a document's page (:func:`document_key`) holds everything the page
-shows or depends on: the source file, the body's first line (line numbers in
-messages), the site-wide fingerprint (config, navigation, PlantUML mode), the
-template and what it pulls in, the previous/next posts, the URL, what its
-Liquid tags resolve to, its cells' results.  Files read while rendering (a
-bibliography, say) are recorded with their content hash and checked instead.
-A page whose key and recorded files are unchanged is reused.
+shows or depends on: the source file (which, with the config, also fixes its
+URL and line numbers), the site-wide fingerprint (config, navigation), the
+template and what it pulls in, the previous/next posts, what its Liquid tags
+resolve to, the PlantUML in use (if it has diagrams), its cells' results.
+The generator's own version is not in the key: a manifest written by another
+version is not used at all (see :func:`generator.manifest.load`).  Files read
+while rendering (a bibliography, say) are recorded with their content hash and
+checked instead.  A page whose key and recorded files are unchanged is reused.
 """
 
 from __future__ import annotations
@@ -44,9 +46,15 @@ def document_key(state: BuildState, doc: Document, template: str, prev: dict | N
     uses_urls = "post_url" in doc.body or ("link" in doc.body and "{%" in doc.body)
     uses_includes = "include" in doc.body and "{%" in doc.body
     result = state.exec_results.get(doc.rel)
-    return key(state.version, doc.digest, doc.body_line, fp.site, state.theme.fingerprint(template), prev, nxt,
-               doc.url, fp.urls if uses_urls else None, fp.includes if uses_includes else None,
-               result.fingerprint if result else None)
+    return key(doc.digest, fp.site, state.theme.fingerprint(template), prev, nxt,
+               fp.urls if uses_urls else None, fp.includes if uses_includes else None,
+               fp.plantuml if has_diagram_source(doc.body) else None, result.fingerprint if result else None)
+
+
+def has_diagram_source(body: str) -> bool:
+    """Might the body hold a PlantUML diagram (a fence or a bare ``@start...`` block)?  Such a
+    page differs with the PlantUML in use: inline SVG from a local one, else server images."""
+    return "@start" in body or "uml" in body
 
 
 def _unchanged_dependencies(record: RenderedDoc, hashes: dict[str, str]) -> bool:
