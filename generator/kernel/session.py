@@ -112,10 +112,9 @@ class _Session:
                 step.state = self.plan.states[p]
                 if self.pos == p:
                     self.pos = p + 1
-            elif step.action == "run":
-                if not (self._reach(p, step) and self._run(step, p)):
-                    ok = False
-                    break
+            elif step.action == "run" and not (self._reach(p, step) and self._run(step, p)):
+                ok = False
+                break
         self._progress("done" if ok else "failed")
         return self.errors
 

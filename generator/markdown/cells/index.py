@@ -27,6 +27,7 @@ from markdown_it.token import Token
 from generator.markdown.cells.options import merge_options
 from generator.markdown.cells.parse import parse_cell
 from generator.markdown.cells.render import outputs_html
+from generator.markdown.rules import place_core
 
 _INFO_RE = re.compile(r"^(?:\{python\}|python\s+\{\s*exec\s*\})$")
 INLINE_PREFIX = "{python} "
@@ -38,7 +39,7 @@ def cells_plugin(md: MarkdownIt, *, language: str = "python") -> None:
     :param language: language name passed to ``md.options.highlight`` and
         used in the ``language-`` class of the displayed code
     """
-    md.core.ruler.after("inline", "exec_cells", _find_cells)
+    place_core(md, "exec_cells", _find_cells)
 
     def render_cell(self, tokens: Sequence[Token], idx: int, options, env) -> str:
         token = tokens[idx]
