@@ -48,6 +48,31 @@ def imports_of(name: str, path: Path, known: dict[str, Path]) -> set[str]:
     return found
 
 
+def missing_targets() -> set[tuple[str, str]]:
+    """(module, target) for every import of a generator module that does not exist: a lazy import
+    inside a function fails only when that function runs, so check them all here."""
+    known = modules()
+    bad = set()
+    for name, path in known.items():
+        is_package = path.name == "__init__.py"
+        package = name if is_package else name.rsplit(".", 1)[0]
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.ImportFrom):
+                if node.level:
+                    base = package.split(".")
+                    base = base[: len(base) - (node.level - 1)]
+                    target = ".".join(base + ([node.module] if node.module else []))
+                else:
+                    target = node.module or ""
+                targets = [target]
+            elif isinstance(node, ast.Import):
+                targets = [alias.name for alias in node.names]
+            else:
+                continue
+            bad.update((name, t) for t in targets if t.startswith("generator") and t not in known)
+    return bad
+
+
 def graph() -> dict[str, set[str]]:
     known = modules()
     return {name: imports_of(name, path, known) for name, path in known.items()}
@@ -95,6 +120,10 @@ def _is_package_to_own_child(a: str, b: str) -> bool:
 
 def test_the_checker_finds_a_cycle():
     assert cycles({"a": {"b"}, "b": {"c"}, "c": {"a"}, "d": {"a"}}) == [["a", "b", "c"]]
+
+
+def test_every_import_of_ours_exists():
+    assert missing_targets() == set()
 
 
 def test_no_import_cycles():
