@@ -21,6 +21,7 @@ from ..manifest import key
 from ..pool import WorkerContext, render_document_job, setup_worker
 from ..render import RenderTask
 from ..state import BuildState
+from .load import ensure_body
 
 
 def template_for(doc: Document, state: BuildState) -> str:
@@ -43,18 +44,11 @@ def neighbours(doc: Document, posts: list[Document], position: dict[str, int]) -
 def document_key(state: BuildState, doc: Document, template: str, prev: dict | None, nxt: dict | None) -> str:
     """The cache key of a document's page (see the module docstring)."""
     fp = state.fingerprints
-    uses_urls = "post_url" in doc.body or ("link" in doc.body and "{%" in doc.body)
-    uses_includes = "include" in doc.body and "{%" in doc.body
+    signals = doc.signals
     result = state.exec_results.get(doc.rel)
     return key(doc.digest, fp.site, state.theme.fingerprint(template), prev, nxt,
-               fp.urls if uses_urls else None, fp.includes if uses_includes else None,
-               fp.plantuml if has_diagram_source(doc.body) else None, result.fingerprint if result else None)
-
-
-def has_diagram_source(body: str) -> bool:
-    """Might the body hold a PlantUML diagram (a fence or a bare ``@start...`` block)?  Such a
-    page differs with the PlantUML in use: inline SVG from a local one, else server images."""
-    return "@start" in body or "uml" in body
+               fp.urls if "post_url" in signals else None, fp.includes if "include" in signals else None,
+               fp.plantuml if "diagram" in signals else None, result.fingerprint if result else None)
 
 
 def _unchanged_dependencies(record: RenderedDoc, hashes: dict[str, str]) -> bool:
@@ -100,6 +94,7 @@ def plan(state: BuildState) -> list[RenderTask]:
         k = document_key(state, doc, template, prev, nxt)
         keep_body = doc.rel in feed
         if not _reuse(state, doc, k, keep_body, hashes):
+            ensure_body(state, doc)
             tasks.append(RenderTask(doc=doc, out_path=doc.out_path, key=k, template=template, prev=prev, next=nxt,
                                     exec_result=state.exec_results.get(doc.rel), keep_body=keep_body))
     return tasks

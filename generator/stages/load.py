@@ -129,6 +129,21 @@ def load_site(root: Path, config: SiteConfig, *, drafts: bool,
     return Site(config=config, root=root, posts=posts, pages=pages, static=static, warnings=warnings)
 
 
+def ensure_body(state: BuildState, doc: Document) -> None:
+    """Give a document taken from the manifest (stored without its body) its body again.
+
+    The file is unchanged (its stamp matched), so reading it again gives the same document;
+    only the body is taken, so the Document object (and what the build knows of it) stays.
+    """
+    if doc.body is not None:
+        return
+    source = Source(doc.path, doc.rel, doc.kind, doc.bundle)
+    reader = reader_for(doc.path.name)
+    assert reader is not None, doc.rel
+    context = ReadContext(config=state.config, tz=tzinfo(state.config.timezone), site_root=state.root)
+    doc.body = reader.read(source, context).body
+
+
 def check_collisions(site: Site, reserved: dict[str, str]) -> None:
     """Two sources writing the same output file is an error naming both."""
     owners: dict[str, str] = dict(reserved)
