@@ -2,7 +2,7 @@
 
 Each syntax lives in its own folder as an ``xxx_plugin(md, *, options)``:
 ``math``, ``tables``, ``html``, ``links``, ``headings``, ``jekyll`` (Liquid
-preprocessing), and the later pipeline stages' ``cells`` and ``diagrams``.
+preprocessing), and the later pipeline stages' ``cells``, ``notebook`` and ``diagrams``.
 """
 
 from __future__ import annotations
@@ -42,6 +42,7 @@ def create_parser(options: MarkdownOptions = MarkdownOptions()) -> MarkdownIt:
     from .html import html_plugin
     from .links import links_plugin
     from .math import math_plugin
+    from .notebook import notebook_plugin
     from .tables import tables_plugin
 
     config = {"html": True, "linkify": options.linkify, "typographer": False}
@@ -70,4 +71,5 @@ def create_parser(options: MarkdownOptions = MarkdownOptions()) -> MarkdownIt:
     md.use(jekyll.html_math_plugin)
     md.use(diagrams_plugin, cache_dir=options.cache_dir, plantuml_server=options.plantuml_server)
     md.use(cells_plugin)
+    md.use(notebook_plugin)
     return md
