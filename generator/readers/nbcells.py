@@ -33,12 +33,14 @@ from ..errors import Diagnostic
 from ..markdown.cells.mime import IMAGE_MIMES, Shown, image_size, normalize, text_of
 
 #: Cell tags (Jupyter Book's) and what they change.
-TAGS: dict[str, tuple[str, Any]] = {"remove-cell": ("include", False), "remove-input": ("echo", False), "remove-output": ("output", False),
-        "hide-input": ("fold", "hide"), "hide-cell": ("fold", "hide"), "hide-output": ("fold-output", "hide")}
+TAGS: dict[str, tuple[str, Any]] = {
+    "remove-cell": ("include", False), "remove-input": ("echo", False), "remove-output": ("output", False),
+    "hide-input": ("fold", "hide"), "hide-cell": ("fold", "hide"), "hide-output": ("fold-output", "hide")}
 #: fastpages' comment flags, each alone on a line of a code cell.
 _FLAG = re.compile(r"^[ \t]*#[ \t]*(hide|hide[_-]input|collapse|collapse[_-]hide|collapse[_-]show)[ \t]*$", re.M)
-_FLAGS: dict[str, tuple[str, Any]] = {"hide": ("include", False), "hide_input": ("echo", False), "collapse": ("fold", "hide"),
-          "collapse_hide": ("fold", "hide"), "collapse_show": ("fold", "show")}
+_FLAGS: dict[str, tuple[str, Any]] = {
+    "hide": ("include", False), "hide_input": ("echo", False), "collapse": ("fold", "hide"),
+    "collapse_hide": ("fold", "hide"), "collapse_show": ("fold", "show")}
 _ATTACHMENT = re.compile(r"attachment:([^)\s\"'>]+)")
 _FENCE = re.compile(r"^ {0,3}(`{3,}|~{3,})", re.M)
 
