@@ -80,8 +80,11 @@ def document_env(doc: Document, ctx: SiteContext, exec_result: Any = None) -> Do
                         "allow_errors": post_exec.get("error", ctx.allow_errors) is True}
     if exec_result is not None:
         env["exec"] = exec_result
+    notebooks = ctx.site.get("notebooks") or {}
+    if notebooks.get("scripts") is True:
+        env["output_scripts"] = True
     if doc.format == "notebook":
-        env["notebook"] = {"payload": doc.payload, "rel": doc.rel, "config": ctx.site.get("notebooks") or {}}
+        env["notebook"] = {"payload": doc.payload, "rel": doc.rel, "config": notebooks}
     return env
 
 

@@ -31,6 +31,8 @@ class DocumentEnv(TypedDict, total=False):
     exec_defaults: dict[str, Any]
     #: A notebook's payload, source and the site's ``notebooks:`` settings (see generator.markdown.notebook).
     notebook: dict[str, Any]
+    #: Keep ``<script>`` in HTML outputs of cells and notebooks (config ``notebooks: {scripts: true}``).
+    output_scripts: bool
 
     # ---- filled by plugins while parsing and rendering, read by the pipeline
     #: Warnings: ``(line, message, hint)``, line 0-based in the parsed text (None: unknown).

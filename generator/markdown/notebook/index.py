@@ -26,10 +26,10 @@ from markdown_it.common.utils import escapeHtml
 from markdown_it.rules_core import StateCore
 from markdown_it.token import Token
 
-from generator.markdown.cells.index import _code_html
+from generator.markdown.cells.index import _code_html, rich_context
 from generator.markdown.cells.mime import Shown
 from generator.markdown.cells.options import BUILTIN, merge_options
-from generator.markdown.cells.render import RichContext, outputs_html
+from generator.markdown.cells.render import outputs_html
 from generator.markdown.rules import place_core
 
 _INFO = re.compile(r"^\{nbcell (\d+)\}$")
@@ -112,15 +112,8 @@ def _outputs(md: MarkdownIt, notebook: dict, index: int, cell: dict, opts: dict,
         outputs = [Shown.from_json(o) for o in cell["outputs"]]
     if not outputs:
         return ""
-    config = notebook.get("config") or {}
     n = cell["n"]
-
-    def warn(message: str, hint: str | None) -> None:
-        env.setdefault("diagnostics", []).append((None, f"cell {n}: {message}", hint))
-
-    rich = RichContext(render_markdown=lambda text: md.render(text, env),
-                       features=env.setdefault("features", set()),
-                       allow_scripts=config.get("scripts") is True, warn=warn)
+    rich = rich_context(md, env, None, prefix=f"cell {n}: ")
     html = outputs_html(outputs, options=opts, cell_number=n, render_caption=lambda text: md.renderInline(text, env),
                         rich=rich)
     if cell.get("fold_output") and html:
