@@ -90,7 +90,7 @@ def _validate(notebook: dict, rel: str, found: list[Diagnostic]) -> None:
         warnings.simplefilter("ignore")
         errors = list(validator.iter_validate(notebook))
     for error in errors:
-        path = list(error.path)
+        path = list(getattr(error, "absolute_path", error.path))
         message = str(error.message)
         if message == "'id' is a required property":
             continue  # ids are new in nbformat 4.5; older writers leave them out and nothing needs them
