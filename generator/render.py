@@ -78,13 +78,14 @@ def document_env(doc: Document, ctx: SiteContext, exec_result: Any = None) -> Do
     env: DocumentEnv = {"path": doc.rel, "body_line": doc.body_line, "meta": doc.meta,
                         "source_dir": str(doc.folder), "site_root": ctx.site_root,
                         "allow_errors": post_exec.get("error", ctx.allow_errors) is True}
-    if exec_result is not None:
-        env["exec"] = exec_result
     notebooks = ctx.site.get("notebooks") or {}
     if notebooks.get("scripts") is True:
         env["output_scripts"] = True
     if doc.format == "notebook":
-        env["notebook"] = {"payload": doc.payload, "rel": doc.rel, "config": notebooks}
+        # an executed notebook's results belong to its code cells, never to a {python} fence in its prose
+        env["notebook"] = {"payload": doc.payload, "rel": doc.rel, "config": notebooks, "exec": exec_result}
+    elif exec_result is not None:
+        env["exec"] = exec_result
     return env
 
 

@@ -186,7 +186,8 @@ def test_the_generators_own_code(site, monkeypatch):
     first_build(site)
     monkeypatch.setattr("generator.manifest.code_version", lambda: "another version")
     assert rebuild(site) == PAGES | LISTS | TAG_PAGES | {
-        ".nojekyll", "assets/theme/pygments.css", "assets/theme/style.css"}
+        ".nojekyll", "assets/theme/pygments.css", "assets/theme/style.css", "assets/theme/notebook.css",
+        "assets/theme/notebook.js"}
 
 
 def test_the_source_file(site):

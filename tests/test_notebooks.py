@@ -169,14 +169,17 @@ HIDING = [
     "fastpages-hide", "fastpages-hide_input", "fastpages-collapse", "fastpages-collapse-hide",
     "fastpages-collapse-show"])
 def test_hiding_cells(tmp_path, cell, shown):
+    removed = v4.new_markdown_cell("A removed note.")
+    removed.metadata["tags"] = ["remove-cell"]
     nbf.write(tmp_path / "content/posts/2024-01-01-hide.ipynb",
-              nbf.notebook([v4.new_markdown_cell("Before."), cell, v4.new_markdown_cell("After.")]))
+              nbf.notebook([v4.new_markdown_cell("Before."), cell, removed, v4.new_markdown_cell("After.")]))
     run_build(tmp_path)
     content = page(tmp_path, "hide").css_first(".content")
     code, output, fold = shown
     assert ("secret" in content.text()) is code
     assert ("shown" in content.text()) is output
     assert "#hide" not in content.text() and "#collapse" not in content.text() and "#|" not in content.text()
+    assert "A removed note" not in content.text() and "After." in content.text()
     details = content.css_first("details.nb-fold")
     if fold is None:
         assert details is None

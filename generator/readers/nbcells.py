@@ -60,6 +60,9 @@ def convert_cells(cells: list[dict], *, skip: int | None, language: str, rel: st
             continue
         n = i + 1
         kind = cell.get("cell_type")
+        tags = (cell.get("metadata") or {}).get("tags")
+        if kind in ("markdown", "raw") and isinstance(tags, list) and "remove-cell" in tags:
+            continue
         if kind == "markdown":
             piece = _markdown_cell(cell, n, payload)
         elif kind == "code":

@@ -7,12 +7,12 @@ Parsing turns each fence ```` ```{nbcell K} ```` into an ``nb_cell`` token with
 Rendering reads ``env["notebook"]`` (set by :func:`generator.render.document_env`)::
 
     {"payload": <the reader's payload>, "rel": "content/posts/x.ipynb",
-     "config": <the site's notebooks: settings>}
+     "config": <the site's notebooks: settings>,
+     "exec": <the PostResult when the notebook was executed, else None>}
 
-and ``env["exec"]`` when the notebook was executed (its cells are the payload's
-code cells, in order).  A cell shows its code (highlighted in the notebook's
-language, folded in a ``<details>`` for ``hide-input``/``#collapse``), then its
-outputs through :func:`generator.markdown.cells.render.outputs_html`.
+(an executed notebook's result cells are the payload's code cells, in order).  A
+cell shows its code (highlighted in the notebook's language, folded in a
+``<details>`` for ``hide-input``/``#collapse``), then its outputs through :func:`generator.markdown.cells.render.outputs_html`.
 """
 
 from __future__ import annotations
@@ -100,7 +100,7 @@ def _cell_html(md: MarkdownIt, notebook: dict, index: int, options, env: dict) -
 
 
 def _outputs(md: MarkdownIt, notebook: dict, index: int, cell: dict, opts: dict, env: dict) -> str:
-    result = env.get("exec")
+    result = notebook.get("exec")
     if result is not None:
         ran = result.cells[index] if index < len(result.cells) else None
         if ran is None:
