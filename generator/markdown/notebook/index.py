@@ -12,7 +12,8 @@ Rendering reads ``env["notebook"]`` (set by :func:`generator.render.document_env
 
 (an executed notebook's result cells are the payload's code cells, in order).  A
 cell shows its code (highlighted in the notebook's language, folded in a
-``<details>`` for ``hide-input``/``#collapse``), then its outputs through :func:`generator.markdown.cells.render.outputs_html`.
+``<details>`` for ``hide-input``/``#collapse``), then its outputs through
+:func:`generator.markdown.cells.render.outputs_html`.
 """
 
 from __future__ import annotations
