@@ -311,3 +311,32 @@ def test_stored_image_keys_are_content_hashes(site):
     shas = {i["file"]: i["sha"] for i in doc["payload"]["images"]}
     assert shas["cell8-1.png"] == hashlib.sha256(nbf.png(40, 20)).hexdigest()
     assert "base64" not in json.dumps(doc["payload"]) and len(json.dumps(doc)) < 20_000
+
+
+def test_a_damaged_notebook_is_shown_as_far_as_it_can_be(tmp_path):
+    """Shapes nbformat's schema forbids, each in its own cell: warnings, never a crash."""
+    data = {"nbformat": 4, "nbformat_minor": 4, "metadata": None, "cells": [
+        {"cell_type": "markdown", "metadata": {}, "source": ["# Damaged\n", "\n", "Still readable."]},
+        {"cell_type": "code", "metadata": {"tags": "remove-input"}, "outputs": "none", "source": None},
+        {"cell_type": "code", "metadata": None, "source": "x = 1", "outputs": [
+            {"output_type": "display_data", "data": None},
+            {"output_type": "display_data", "data": {"image/png": "not base64!!", "text/plain": "img"}},
+            {"output_type": "stream", "name": "stdout", "text": ["a", "\r", "b\n"]},
+            {"output_type": "mystery"}, "not an output"]},
+        "not a cell",
+        {"cell_type": "heading", "source": "old"},
+        {"cell_type": "raw", "metadata": {"format": "text/latex"}, "source": "\\LaTeX"},
+    ]}
+    (tmp_path / "content/posts").mkdir(parents=True)
+    (tmp_path / "content/posts/2024-01-01-damaged.ipynb").write_text(json.dumps(data))
+    report = run_build(tmp_path)
+    tree = page(tmp_path, "damaged")
+    assert tree.css_first("h1").text() == "Damaged"
+    assert "Still readable." in tree.css_first(".content").text()
+    assert [o.text() for o in tree.css(".cell-output")] == ["b\n"]
+    warnings = [str(w) for w in report.warnings if "damaged" in (w.path or "")]
+    assert any("cell 3: a image/png output is not valid base64" in w for w in warnings), warnings
+    assert any("cell 3: output of unknown type 'mystery'" in w for w in warnings), warnings
+    assert any("cell 5: unknown cell type 'heading'" in w for w in warnings), warnings
+    assert any("cell 6: raw cell (text/latex) left out" in w for w in warnings), warnings
+    assert any("notebook format problem" in w for w in warnings), warnings

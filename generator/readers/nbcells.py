@@ -70,7 +70,7 @@ def convert_cells(cells: list[dict], *, skip: int | None, language: str, rel: st
         elif kind == "raw":
             piece = _raw_cell(cell, n, warn)
         else:
-            warn(n, f"unknown cell type {kind!r}; left out")
+            warn(n, f"unknown cell type {kind!r}; left out" if kind else "not a cell; left out")
             piece = ""
         if not piece.strip():
             continue

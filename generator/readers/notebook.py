@@ -78,7 +78,8 @@ def parse_notebook(text: str, rel: str, found: list[Diagnostic]) -> dict:
             raw = nbformat.convert(nbformat.from_dict(raw), 4)
     _validate(raw, rel, found)
     cells = raw.get("cells")
-    raw["cells"] = [c for c in cells if isinstance(c, dict)] if isinstance(cells, list) else []
+    # a cell that is not even an object stays in place as {} (reported), so cell numbers stay right
+    raw["cells"] = [c if isinstance(c, dict) else {} for c in cells] if isinstance(cells, list) else []
     return raw
 
 
