@@ -99,6 +99,7 @@ def run(state: BuildState) -> None:
 
     requests = []
     notebooks: dict[str, Any] = {}
+    inline: tuple[InlineExpr, ...]
     for doc in wanted:
         if doc.format == "notebook":
             program = notebooks[doc.rel] = _notebook_program(state, doc)

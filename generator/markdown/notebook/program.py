@@ -90,7 +90,9 @@ def notebook_program(payload: dict, meta: dict, defaults: ExecDefaults, rel: str
     if language != "python":
         raise BuildError(f"execute: true runs Python notebooks only; this one's kernel language is {language}",
                          path=rel, hint="remove 'execute: true' to show its stored outputs")
-    execute = meta.get("execute") if isinstance(meta.get("execute"), dict) else {}
+    execute = meta.get("execute")
+    if not isinstance(execute, dict):
+        execute = {}
     layer = {k: v for k, v in execute.items() if k in BUILTIN}
     problems = [Diagnostic(rel, None, f"execute: {p.message}", p.hint) for p in check_options(layer)]
     cells: list[Cell] = []
