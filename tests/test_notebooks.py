@@ -340,3 +340,24 @@ def test_a_damaged_notebook_is_shown_as_far_as_it_can_be(tmp_path):
     assert any("cell 5: unknown cell type 'heading'" in w for w in warnings), warnings
     assert any("cell 6: raw cell (text/latex) left out" in w for w in warnings), warnings
     assert any("notebook format problem" in w for w in warnings), warnings
+
+
+def test_an_nbformat_3_notebook_is_converted(tmp_path):
+    old = {"nbformat": 3, "nbformat_minor": 0, "metadata": {"name": "old"}, "worksheets": [{"metadata": {}, "cells": [
+        {"cell_type": "heading", "level": 1, "metadata": {}, "source": ["An old notebook"]},
+        {"cell_type": "markdown", "metadata": {}, "source": ["Old prose with $x$."]},
+        {"cell_type": "code", "collapsed": False, "input": ["print(1)"], "language": "python", "metadata": {},
+         "outputs": [{"output_type": "stream", "stream": "stdout", "text": ["1\n"]}], "prompt_number": 1}]}]}
+    write_files(tmp_path, {"content/posts/2015-01-01-old.ipynb": json.dumps(old)})
+    run_build(tmp_path)
+    tree = page(tmp_path, "old")
+    assert tree.css_first("h1").text() == "An old notebook"
+    assert tree.css_first(".cell-output").text() == "1\n"
+    assert tree.css_first(".content .math").text() == "\\(x\\)"
+
+
+def test_the_notebooks_setting_is_checked(tmp_path):
+    write_files(tmp_path, {"config.yml": "title: x\nnotebooks:\n  excute: true\n"})
+    with pytest.raises(BuildError) as caught:
+        run_build(tmp_path)
+    assert str(caught.value).startswith("config.yml:2: unknown notebooks setting 'excute'")

@@ -44,11 +44,17 @@ _FASTPAGES_KEY = re.compile(r"^-\s+([A-Za-z_][\w-]*)\s*:\s*(.*)$")
 def read_notebook(source: Source, context: ReadContext) -> Document:
     data = source.path.read_bytes()
     text = decode(data, source.rel)
-    notebook = parse_notebook(text, source.rel, context.warnings)
-    cells = notebook["cells"]
-    meta, front_cell = front_matter(cells, notebook.get("metadata") or {}, source.rel)
-    body, payload = convert_cells(cells, skip=front_cell, language=notebook_language(notebook),
-                                  rel=source.rel, warnings=context.warnings)
+    try:
+        notebook = parse_notebook(text, source.rel, context.warnings)
+        cells = notebook["cells"]
+        meta, front_cell = front_matter(cells, notebook.get("metadata") or {}, source.rel)
+        body, payload = convert_cells(cells, skip=front_cell, language=notebook_language(notebook),
+                                      rel=source.rel, warnings=context.warnings)
+    except BuildError:
+        raise
+    except Exception as exc:  # a shape nothing above foresaw: an error naming the file, never a crash
+        raise BuildError(f"cannot read this notebook: {type(exc).__name__}: {exc}", path=source.rel,
+                         hint="open and save it in Jupyter to repair it") from None
     payload["download"] = source.path.name
     return make_document(source, context, data=data, meta=meta, body=body, body_line=1, meta_lines={},
                          format="notebook", payload=payload)
@@ -75,7 +81,11 @@ def parse_notebook(text: str, rel: str, found: list[Diagnostic]) -> dict:
                              hint="save the notebook with a current Jupyter (nbformat 4)")
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
-            raw = nbformat.convert(nbformat.from_dict(raw), 4)
+            try:  # reads() joins nbformat 3's line lists before converting
+                raw = nbformat.reads(text, as_version=4)
+            except Exception as exc:
+                raise BuildError(f"cannot convert this nbformat {version} notebook to nbformat 4: {exc}",
+                                 path=rel, hint="open and save it with a current Jupyter") from None
     _validate(raw, rel, found)
     cells = raw.get("cells")
     # a cell that is not even an object stays in place as {} (reported), so cell numbers stay right
