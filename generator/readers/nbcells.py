@@ -166,6 +166,9 @@ def _code_cell(cell: dict, n: int, payload: dict, warn) -> str:
         value = (cell.get("metadata") or {}).get(key)
         if key not in options and isinstance(value, (str, list)):
             options[key] = value
+    if options.get("label") and any(c["options"].get("label") == options["label"] for c in payload["cells"]):
+        warn(n, f"label '{options['label']}' is used by an earlier cell; ignored here", "give each cell its own label")
+        del options["label"]
     index = len(payload["cells"])
     outputs = _outputs(cell, n, options, payload, warn)
     payload["cells"].append({"n": n, "source": source, "code": code, "option_lines": parsed.line - 1,
