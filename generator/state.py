@@ -112,5 +112,15 @@ def default_jobs(config: SiteConfig) -> int:
 
 
 def require_site_folder(root: Path) -> None:
+    """Refuse a folder that is not a site: one with neither ``config.yml`` nor ``content/``.
+
+    Every command works on the folder it is pointed at and nothing else; this
+    is what stops a build in the wrong folder (or ``new`` writing into it).
+    """
+    import shlex
+
+    start = f"start one with: gdblog init {shlex.quote(str(root))}"
     if not root.is_dir():
-        raise BuildError(f"site folder {root} does not exist")
+        raise BuildError(f"site folder {root} does not exist; {start}")
+    if not ((root / "config.yml").is_file() or (root / "content").is_dir()):
+        raise BuildError(f"{root} is not a gdblog site (no config.yml or content/); {start}")
