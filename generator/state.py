@@ -123,4 +123,8 @@ def require_site_folder(root: Path) -> None:
     if not root.is_dir():
         raise BuildError(f"site folder {root} does not exist; {start}")
     if not ((root / "config.yml").is_file() or (root / "content").is_dir()):
-        raise BuildError(f"{root} is not a gdblog site (no config.yml or content/); {start}")
+        # Run from inside a site (content/posts/, say)?  Say where it is; never build it unasked.
+        site = next((p for p in root.parents if (p / "config.yml").is_file()), None)
+        hint = (f"{root} is inside the site {site}: run the command there, or pass --source "
+                f"{shlex.quote(str(site))}") if site else None
+        raise BuildError(f"{root} is not a gdblog site (no config.yml or content/); {start}", hint=hint)

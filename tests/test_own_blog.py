@@ -51,6 +51,16 @@ def test_commands_refuse_a_folder_that_is_not_a_site(tmp_path, command):
     assert list(empty.iterdir()) == [] and sorted(p.name for p in tmp_path.iterdir()) == ["empty"]
 
 
+def test_a_folder_inside_a_site_is_refused_with_a_hint(tmp_path):
+    write_files(tmp_path, {"blog/config.yml": "title: B\n", "blog/content/posts/a.md": "# A\n"})
+    posts = tmp_path / "blog" / "content" / "posts"
+    result = run_cli("new", "Here", cwd=posts)
+    assert result.returncode == 1
+    assert result.stderr == (NOT_A_SITE.format(root=posts) + f"  hint: {posts} is inside the site {tmp_path / 'blog'}: "
+                             f"run the command there, or pass --source {tmp_path / 'blog'}\n")
+    assert [p.name for p in posts.iterdir()] == ["a.md"]
+
+
 def test_a_folder_with_config_or_content_is_a_site(tmp_path, monkeypatch):
     write_files(tmp_path, {"a/config.yml": "title: A\n", "b/content/.keep": ""})
     for name in ("a", "b"):
