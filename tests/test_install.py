@@ -202,6 +202,9 @@ def test_the_welcome_post_renders_math_and_mermaid(installed, browser):
             tex = tex_inputs(v.page)
             assert ("\\hat y = b + w x", False) in tex
             assert any(display and "\\label{eq:loss}" in t for t, display in tex), tex
+            # the equation is numbered, and \eqref finds the number (MathJax shows ??? when it does not)
+            text = v.page.inner_text("main")
+            assert "(1)" in text and "???" not in text
             drawn = v.page.evaluate("Array.from(document.querySelectorAll('pre.mermaid svg')).length")
             assert drawn == 1
     finally:
