@@ -92,5 +92,5 @@ def create_parser(options: MarkdownOptions = MarkdownOptions()) -> MarkdownIt:
     md.use(margin_plugin)
     md.use(shortcodes_plugin)
     md.use(xref_plugin)
-    md.use(citations_plugin)
+    md.use(citations_plugin, cache_dir=options.cache_dir)
     return md

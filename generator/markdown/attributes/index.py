@@ -81,7 +81,7 @@ def _inline_attrs(state: StateInline, silent: bool) -> bool:
 
 
 def _span(state: StateInline, silent: bool) -> bool:
-    if state.src[state.pos] != "[":
+    if state.src[state.pos] != "[" or "]{" not in state.src[state.pos: state.posMax]:
         return False
     label_end = state.md.helpers.parseLinkLabel(state, state.pos, False)
     if label_end < 0:

