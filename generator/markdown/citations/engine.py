@@ -89,7 +89,6 @@ def _stamp(path: Path) -> tuple[str, int, int]:
 
 @lru_cache(maxsize=32)
 def _source(path: str, mtime: int, size: int) -> Any:
-    from citeproc.source.bibtex import BibTeX
     from citeproc.source.json import CiteProcJSON
 
     try:
@@ -99,9 +98,28 @@ def _source(path: str, mtime: int, size: int) -> Any:
                 import json
 
                 return CiteProcJSON(json.loads(Path(path).read_text(encoding="utf-8")))
-            return BibTeX(path, encoding="utf-8")
+            return _bibtex_class()(path, encoding="utf-8")
     except Exception as exc:  # noqa: BLE001 - any parser failure is a problem of that file
         raise SourceError(f"cannot read the bibliography {path}: {type(exc).__name__}: {exc}") from None
+
+
+#: BibTeX fields citeproc-py's reader drops, mapped to their CSL variables as Pandoc maps them.
+_EXTRA_FIELDS = {"school": "publisher", "institution": "publisher", "organization": "publisher",
+                 "howpublished": "note", "url": "URL", "journaltitle": "container_title",
+                 "location": "publisher_place"}
+
+
+@lru_cache(maxsize=1)
+def _bibtex_class():
+    from citeproc.source.bibtex import BibTeX
+
+    class FullBibTeX(BibTeX):
+        """citeproc-py's BibTeX reader, keeping the thesis school and report institution (as publisher),
+        ``howpublished``, ``url`` and BibLaTeX's ``journaltitle`` / ``location``."""
+
+        fields = {**BibTeX.fields, **_EXTRA_FIELDS}
+
+    return FullBibTeX
 
 
 @lru_cache(maxsize=16)
