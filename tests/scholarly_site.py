@@ -118,6 +118,8 @@ def page_problems(tree) -> list[str]:
     if not tree.css(".column-margin") or not tree.css("span.aside") or not tree.css(".margin-note"):
         problems.append("margin content missing")
     toc = [node.text() for node in tree.css("nav.toc a")]
+    if [t.split(" ", 1)[-1].strip() for t in toc] != ["Method", "Shortcodes", "Discussion", "References"]:
+        problems.append(f"table of contents: {toc}")
     if any(t in " ".join(toc) for t in ("A note with a title", "Click to expand", "Python")):
         problems.append(f"callout or tab headings in the table of contents: {toc}")
     cell = tree.css_first("figure#fig-cell figcaption")
