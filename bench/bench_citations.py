@@ -36,7 +36,8 @@ def write_bib(path: Path, n: int = 30) -> list[str]:
     entries, keys = [], []
     for i in range(n):
         kind = TYPES[i % len(TYPES)]
-        extra = {"article": f"journal = {{Journal of Optimization {i}}},\n  volume = {{{i + 1}}},\n  pages = {{1--{i + 9}}},",
+        extra = {"article": f"journal = {{Journal of Optimization {i}}},\n  volume = {{{i + 1}}},\n"
+                            f"  pages = {{1--{i + 9}}},",
                  "book": f"publisher = {{Press {i}}},\n  address = {{Cambridge}},",
                  "inproceedings": f"booktitle = {{Proceedings of Conference {i}}},\n  pages = {{10--20}},",
                  "techreport": f"institution = {{Laboratory {i}}},",
@@ -45,7 +46,8 @@ def write_bib(path: Path, n: int = 30) -> list[str]:
         key = f"author{i}{1990 + i}"
         keys.append(key)
         entries.append(f"@{kind}{{{key},\n  author = {{Surname{i}, Given and Other{i}, Second}},\n"
-                       f"  title = {{Title number {i} about gradient descent}},\n  {extra}\n  year = {{{1990 + i}}}\n}}\n")
+                       f"  title = {{Title number {i} about gradient descent}},\n  {extra}\n"
+                       f"  year = {{{1990 + i}}}\n}}\n")
     path.write_text("\n".join(entries), encoding="utf-8")
     return keys
 

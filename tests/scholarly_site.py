@@ -44,8 +44,8 @@ def integration_shim(root: Path):
     real = markdown.create_parser
     config = load_config(root)
 
-    def create_parser(options=markdown.MarkdownOptions()):
-        md = real(options)
+    def create_parser(options=None):
+        md = real(options if options is not None else markdown.MarkdownOptions())
         parse = md.parse
 
         def parse_with_env(src, env=None):

@@ -68,8 +68,8 @@ def normalize_quarto_meta(meta: dict) -> dict:
         out["summary"] = meta["description"]
     execute = meta.get("execute")
     if isinstance(execute, dict):
-        own = meta.get("exec") if isinstance(meta.get("exec"), dict) else {}
-        out["exec"] = {**execute, **own}
+        own = meta.get("exec")
+        out["exec"] = {**execute, **(own if isinstance(own, dict) else {})}
         out.pop("execute", None)
     if meta.get("author"):
         out["authors"] = _names(meta["author"])

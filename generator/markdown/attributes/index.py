@@ -118,6 +118,7 @@ def _heading_attrs(state: StateCore) -> None:
         last.content = found[0]
         if not last.content:
             inline.children.pop()
-        inline.content = trailing_attributes(inline.content)[0] if trailing_attributes(inline.content) else \
-            inline.content
+        whole = trailing_attributes(inline.content)
+        if whole is not None:
+            inline.content = whole[0]
         apply(token, found[1])

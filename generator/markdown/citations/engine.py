@@ -238,7 +238,7 @@ def _item(key: str | None, item: CiteItem, *, plain: bool = False, hide: bool = 
 
     label, value, _ = split_locator(item.suffix) if locator and not plain else (None, None, "")
     kwargs = {"locator": Locator(label, value)} if label and value else {}
-    cls = _HiddenNames if hide else CitationItem
+    cls: Any = _HiddenNames if hide else CitationItem
     return cls(key or item.key, **kwargs)
 
 

@@ -28,7 +28,7 @@ bibliography: without one, "thanks to @alice" stays text.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import MutableMapping, Sequence
 from pathlib import Path
 
 from markdown_it import MarkdownIt
@@ -62,7 +62,7 @@ def _as_list(value) -> list[str]:
     return [str(value)] if str(value).strip() else []
 
 
-def _bibliography_files(env: dict) -> list[Path]:
+def _bibliography_files(env: MutableMapping) -> list[Path]:
     meta = env.get("meta") or {}
     own = _as_list(meta.get("bibliography"))
     if own:
@@ -72,7 +72,7 @@ def _bibliography_files(env: dict) -> list[Path]:
     return [base / p for p in _as_list(env.get("bibliography"))]
 
 
-def _style_file(env: dict, default_style: str) -> Path:
+def _style_file(env: MutableMapping, default_style: str) -> Path:
     from .engine import SourceError, style_path
 
     meta = env.get("meta") or {}
@@ -130,7 +130,7 @@ def _citations(state: StateCore, default_style: str, cache_dir: str | None) -> N
     _place(state.tokens, refs_div, processed.entries)
 
 
-def _process(env: dict, files: list[Path], default_style: str, clusters: list[list[CiteItem]],
+def _process(env: MutableMapping, files: list[Path], default_style: str, clusters: list[list[CiteItem]],
              cache_dir: str | None):
     from . import store
 
@@ -165,7 +165,7 @@ class _Result:
         self.clusters, self.entries, self.unknown = clusters, entries, unknown
 
 
-def _unresolved(token: Token, env: dict, reason: str, hint: str) -> str:
+def _unresolved(token: Token, env: MutableMapping, reason: str, hint: str) -> str:
     keys = [item.key for item in token.meta["items"] if not item.is_xref]
     warn(env, token.meta.get("line"), f"citation {'; '.join('@' + k for k in keys)}: {reason}", hint)
     return "; ".join(f"<strong>?{escapeHtml(k)}</strong>" for k in keys)

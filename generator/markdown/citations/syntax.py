@@ -101,13 +101,13 @@ def _cite(state: StateInline, silent: bool) -> bool:
         if pos > 0 and (src[pos - 1].isalnum() or src[pos - 1] in "_@./:"):
             return False
         match = _KEY.match(src, pos + 1)
-        braced = None
-        if match is None and src.startswith("@{", pos):
-            braced = re.match(r"\{([^{}\n]+)\}", src[pos + 1: end])
-        if match is None and braced is None:
-            return False
-        key = match.group(0) if match else braced.group(1)
-        stop = match.end() if match else pos + 1 + braced.end()
+        if match is not None:
+            key, stop = match.group(0), match.end()
+        else:
+            braced = re.match(r"\{([^{}\n]+)\}", src[pos + 1: end]) if src.startswith("@{", pos) else None
+            if braced is None:
+                return False
+            key, stop = braced.group(1), pos + 1 + braced.end()
         suffix = ""
         after = re.match(r" \[([^\]@\[]*)\]", src[stop:end])
         if after and not src.startswith(("(", "["), stop + after.end()):

@@ -100,7 +100,7 @@ def _div(state: StateBlock, startLine: int, endLine: int, silent: bool) -> bool:
         state.env.setdefault("features", set()).add("scholarly")
 
     old_parent, old_max = state.parentType, state.lineMax
-    state.parentType = "fenced_div"  # type: ignore[assignment]
+    state.parentType = "fenced_div"
     state.lineMax = stop
     state.md.block.tokenize(state, startLine + 1, stop)
     state.parentType, state.lineMax = old_parent, old_max

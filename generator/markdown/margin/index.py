@@ -12,7 +12,7 @@ plugins keep their classes, and the stylesheet places them.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import MutableMapping, Sequence
 
 from markdown_it import MarkdownIt
 from markdown_it.rules_core import StateCore
@@ -26,7 +26,7 @@ def margin_plugin(md: MarkdownIt) -> None:
     md.add_render_rule("margin_note", render_margin_note)
 
 
-def _wanted(env: dict) -> bool:
+def _wanted(env: MutableMapping) -> bool:
     meta = env.get("meta") or {}
     return meta.get("reference-location") == "margin"
 

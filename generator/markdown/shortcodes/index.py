@@ -18,6 +18,8 @@ line of the include.
 
 from __future__ import annotations
 
+from collections.abc import MutableMapping
+
 import re
 import shlex
 from pathlib import Path
@@ -110,7 +112,7 @@ def _include(state: StateBlock, args: list[str], line: int) -> bool:
     return True
 
 
-def video_html(args: list[str], kwargs: dict[str, str], env: dict, line: int | None) -> str | None:
+def video_html(args: list[str], kwargs: dict[str, str], env: MutableMapping, line: int | None) -> str | None:
     if not args:
         warn(env, line, "{{< video >}} needs a URL", "write {{< video https://www.youtube.com/watch?v=ID >}}")
         return None

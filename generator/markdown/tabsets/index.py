@@ -20,6 +20,7 @@ JavaScript (or a feed reader) still gets every panel.  Ids are
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Literal
 
 from markdown_it import MarkdownIt
 from markdown_it.common.utils import escapeHtml
@@ -102,7 +103,7 @@ def _tabset(opening: Token, inner: list[Token], state: StateCore) -> list[Token]
     return [start, *body, end]
 
 
-def _panel_token(kind: str, nesting: int, number: int, index: int) -> Token:
+def _panel_token(kind: str, nesting: Literal[-1, 1], number: int, index: int) -> Token:
     token = Token(kind, "div", nesting)
     token.block = True
     token.meta = {"number": number, "index": index}

@@ -15,6 +15,8 @@ bold, with a warning naming the line.  ``env["xref"]`` keeps the
 
 from __future__ import annotations
 
+from collections.abc import MutableMapping
+
 import re
 
 from markdown_it import MarkdownIt
@@ -76,7 +78,7 @@ def guard_deflist(md: MarkdownIt) -> None:
     md.block.ruler.at("deflist", deflist)
 
 
-def lookup(env: dict | None, label: str | None) -> Target | None:
+def lookup(env: MutableMapping | None, label: str | None) -> Target | None:
     """The numbered target called ``label`` in a rendered document, if any."""
     numbering = (env or {}).get("xref")
     return numbering.targets.get(label) if numbering is not None and label else None
@@ -100,7 +102,7 @@ def _ident(token: Token) -> str | None:
     return str(value) if value else None
 
 
-def _walk(tokens: list[Token], numbering: Numbering, env: dict, parent: Target | None = None) -> list[Token]:
+def _walk(tokens: list[Token], numbering: Numbering, env: MutableMapping, parent: Target | None = None) -> list[Token]:
     """The tokens with figures and tables wrapped, numbering everything on the way."""
     out: list[Token] = []
     letters = iter("abcdefghijklmnopqrstuvwxyz")
@@ -151,7 +153,7 @@ def _sub(parent: Target, label: str | None, letter: str, numbering: Numbering) -
     return target
 
 
-def _panel(opening: Token, inner: list[Token], numbering: Numbering, env: dict) -> list[Token]:
+def _panel(opening: Token, inner: list[Token], numbering: Numbering, env: MutableMapping) -> list[Token]:
     """A ``::: {#fig-x layout-ncol=2}`` div: subfigures and a caption (its last paragraph)."""
     label = str(_ident(opening))
     kind = kind_of(label) or "fig"
@@ -219,7 +221,7 @@ def _number_sections(tokens: list[Token], numbering: Numbering) -> None:
             numbering.targets[ident].number = number
 
 
-def _resolve(tokens: list[Token], numbering: Numbering, env: dict) -> bool:
+def _resolve(tokens: list[Token], numbering: Numbering, env: MutableMapping) -> bool:
     """Turn every cross-reference item into a link; True if there was any."""
     found = False
     for token in tokens:
@@ -235,7 +237,7 @@ def _resolve(tokens: list[Token], numbering: Numbering, env: dict) -> bool:
     return found
 
 
-def _link(item, numbering: Numbering, env: dict, line: int | None) -> str:
+def _link(item, numbering: Numbering, env: MutableMapping, line: int | None) -> str:
     kind, rest = item.key.split("-", 1)
     label = f"{kind.lower()}-{rest}"
     target = numbering.targets.get(label)
