@@ -55,7 +55,7 @@ def accelerate() -> None:
 
     for cls in vars(model).values():
         if isinstance(cls, type) and "calls_variable" in vars(cls):
-            setattr(cls, "calls_variable", _memoized(vars(cls)["calls_variable"]))
+            cls.calls_variable = _memoized(vars(cls)["calls_variable"])
     _cache_item_lookups()
     _DONE = True
 
