@@ -77,11 +77,10 @@ def matching_close(state: StateBlock, start: int, end: int) -> int:
 
 
 def _div(state: StateBlock, startLine: int, endLine: int, silent: bool) -> bool:
-    if state.sCount[startLine] - state.blkIndent >= 4:
+    if not state.src.startswith(":::", state.bMarks[startLine] + state.tShift[startLine]) \
+            or state.sCount[startLine] - state.blkIndent >= 4:
         return False
     text = _line(state, startLine)
-    if not text.startswith(":::"):
-        return False
     attrs = div_attributes(text)
     if attrs is None:
         return False

@@ -56,9 +56,10 @@ def _arguments(text: str) -> tuple[list[str], dict[str, str]]:
 
 
 def _block(state: StateBlock, startLine: int, endLine: int, silent: bool) -> bool:
-    if state.sCount[startLine] - state.blkIndent >= 4:
+    start = state.bMarks[startLine] + state.tShift[startLine]
+    if not state.src.startswith("{{<", start) or state.sCount[startLine] - state.blkIndent >= 4:
         return False
-    line = state.src[state.bMarks[startLine] + state.tShift[startLine]: state.eMarks[startLine]].strip()
+    line = state.src[start: state.eMarks[startLine]].strip()
     match = _SHORTCODE.fullmatch(line)
     if not match or match.group(1) not in _BLOCK_NAMES:
         return False
