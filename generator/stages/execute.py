@@ -15,7 +15,7 @@ from pathlib import Path
 from ..document import Document
 from ..manifest import key
 from ..markdown.cells.model import Cell, InlineExpr, program_from_json, program_to_json
-from ..render import liquid_body
+from ..render import document_env, liquid_body
 from ..state import BuildState
 from .load import ensure_body
 
@@ -59,7 +59,7 @@ def _program(state: BuildState, doc: Document) -> Program:
         from ..markdown.cells import extract_program
 
         ensure_body(state, doc)
-        env = {"path": doc.rel, "body_line": doc.body_line}
+        env = document_env(doc, state.ctx)
         tokens = state.parser().parse(liquid_body(doc, state.ctx, []), env)
         cells, inline = extract_program(tokens, line_offset=doc.body_line - 1, defaults=defaults, path=doc.rel)
         program = (cells, inline, defaults.seed)
