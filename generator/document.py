@@ -30,7 +30,9 @@ class Document:
     path: Path
     digest: str                    # sha1 of the file's bytes
     meta: dict                     # front matter, as the reader normalised it
-    body: str                      # Markdown text the parser reads (a reader may have converted it)
+    #: Markdown text the parser reads (a reader may have converted it); None for a document taken
+    #: from the manifest, until :func:`generator.stages.load.ensure_body` reads it again.
+    body: str | None
     body_line: int                 # file line (1-based) of the body's first line
     title: str
     date: dt.datetime
@@ -53,13 +55,22 @@ class Document:
     meta_lines: dict = field(default_factory=dict)
     #: Reader-specific data the renderer needs besides the body (JSON-able), or None.
     payload: Any = None
+    #: What the body uses that cache keys and stages ask about without reading it (see body_signals).
+    signals: frozenset = frozenset()
+    #: Other files the reader looked at (``_metadata.yml`` defaults), as (path, mtime_ns, size), with
+    #: (path, -1, -1) for one that did not exist: the document is read again when any of them changes.
+    also_read: tuple = ()
 
     @property
     def folder(self) -> Path:
         return self.path.parent
 
     def to_json(self) -> dict:
+        """The document without its body (the manifest stays small; the body is read again if needed)."""
         data = {f.name: getattr(self, f.name) for f in dataclasses.fields(self)}
+        data["body"] = None
+        data["signals"] = sorted(self.signals)
+        data["also_read"] = [list(a) for a in self.also_read]
         data["path"] = str(self.path)
         data["bundle"] = str(self.bundle) if self.bundle is not None else None
         data["date"] = self.date.isoformat()
@@ -79,7 +90,30 @@ class Document:
         values["categories"] = tuple(values["categories"])
         values["stamp"] = tuple(values["stamp"])
         values["load_warnings"] = [Diagnostic(*w) for w in values["load_warnings"]]
+        values["signals"] = frozenset(values["signals"])
+        values["also_read"] = tuple(tuple(a) for a in values["also_read"])
         return cls(**values)
+
+
+def body_signals(body: str) -> frozenset[str]:
+    """Cheap substring tests on a body, done once when it is read:
+
+    ``cells``    executable fences or inline expressions (the execute stage runs it);
+    ``post_url`` a ``{% post_url %}`` or ``{% link %}`` (its page depends on other posts' URLs);
+    ``include``  a ``{% include %}`` (its page depends on the included files);
+    ``diagram``  maybe a PlantUML diagram (its page depends on the PlantUML in use).
+    """
+    found = set()
+    if "{python}" in body or "{exec}" in body:
+        found.add("cells")
+    if "{%" in body:
+        if "post_url" in body or "link" in body:
+            found.add("post_url")
+        if "include" in body:
+            found.add("include")
+    if "@start" in body or "uml" in body:
+        found.add("diagram")
+    return frozenset(found)
 
 
 @dataclass

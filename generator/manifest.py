@@ -23,7 +23,7 @@ from pathlib import Path
 
 from .document import Document, RenderedDoc
 
-FORMAT = 2
+FORMAT = 3
 
 
 @dataclass(frozen=True)

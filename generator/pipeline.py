@@ -109,10 +109,11 @@ def prepare_render(state: BuildState) -> None:
     state.ctx = SiteContext(site=site_dict, base_path=config.base_url, absolute_base=config.absolute_base,
                             toc_min_headings=config.toc_min_headings, excerpt_separator=config.excerpt_separator,
                             post_urls=post_urls, includes=includes_of(root),
-                            allow_errors=config.exec.get("error") is True, site_root=str(root))
-    # local PlantUML (inline SVG) or none (server images): pages differ, so it is part of every key
+                            allow_errors=config.exec.get("error") is True, site_root=str(root),
+                            site_vars=config.vars, bibliography=config.bibliography, csl=config.csl)
     state.fingerprints = Fingerprints(
-        site=manifest.key(config.fingerprint(), site_dict["nav"], plantuml_fingerprint()),
+        site=manifest.key(config.fingerprint(), site_dict["nav"]),
+        plantuml=plantuml_fingerprint(),
         urls=manifest.key(sorted(post_urls.items())),
         includes=manifest.key(sorted(state.ctx.includes.items())))
 

@@ -80,10 +80,10 @@ def write_atomic(root: Path | str, out_path: str, data: str | bytes) -> tuple:
     tmp = target + ".~tmp"
     payload = data.encode("utf-8") if isinstance(data, str) else data
     try:
-        fh = open(tmp, "wb")
+        fh = open(tmp, "wb")  # noqa: SIM115 -- closed by the with-block below
     except (FileNotFoundError, NotADirectoryError):
         _make_room(target)
-        fh = open(tmp, "wb")
+        fh = open(tmp, "wb")  # noqa: SIM115
     with fh:
         fh.write(payload)
     _replace(tmp, target)

@@ -59,7 +59,8 @@ class BuildReport:
 class Fingerprints:
     """Parts of many cache keys, computed once per build."""
 
-    site: str = ""        # config, navigation, PlantUML mode: every page shows or depends on them
+    site: str = ""        # config and navigation: every page shows or depends on them
+    plantuml: str = ""    # which PlantUML renders diagrams (inline SVG, or server images)
     urls: str = ""        # what {% post_url %} / {% link %} resolve to
     includes: str = ""    # the text of every {% include %}-able file
 

@@ -566,8 +566,9 @@ class _ForkedWorker:
     def __init__(self, zygote: Zygote, ident: int, pid: int, out_fd: int, err_fd: int):
         self.zygote, self.ident, self.pid = zygote, ident, pid
         self.args = f"worker forked by the zygote (pid {pid})"
-        self.stdout = open(out_fd, "rb")
-        self.stderr = open(err_fd, "rb")
+        # the worker's pipes live as long as the worker: closed by close(), not by a with-block
+        self.stdout = open(out_fd, "rb")  # noqa: SIM115
+        self.stderr = open(err_fd, "rb")  # noqa: SIM115
         self.returncode: int | None = None
 
     def poll(self) -> int | None:

@@ -10,8 +10,8 @@ import hashlib
 import json
 import os
 from collections.abc import Iterable
+from functools import cache, lru_cache
 from pathlib import Path
-from functools import lru_cache, cache
 
 from markdown_it.common.utils import escapeHtml
 

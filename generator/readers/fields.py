@@ -13,7 +13,7 @@ import re
 from typing import Any
 
 from ..dates import parse_date
-from ..document import Document
+from ..document import Document, body_signals
 from ..errors import BuildError, Diagnostic
 from ..urls import slugify
 from .base import ReadContext, Source
@@ -142,4 +142,4 @@ def make_document(source: Source, context: ReadContext, *, data: bytes, meta: di
         categories=words(meta.get("categories", meta.get("category"))), summary=summary,
         draft=meta.get("draft", False) is True or meta.get("published", True) is False,
         permalink=permalink, bundle=source.bundle, undated=undated, format=format,
-        meta_lines=meta_lines, payload=payload)
+        meta_lines=meta_lines, payload=payload, signals=body_signals(body))

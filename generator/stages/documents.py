@@ -1,12 +1,14 @@
 """The documents stage: render every post and page whose page could have changed.
 
 The key of a document's page (:func:`document_key`) holds everything the page
-shows or depends on: the source file, the body's first line (line numbers in
-messages), the site-wide fingerprint (config, navigation, PlantUML mode), the
-template and what it pulls in, the previous/next posts, the URL, what its
-Liquid tags resolve to, its cells' results.  Files read while rendering (a
-bibliography, say) are recorded with their content hash and checked instead.
-A page whose key and recorded files are unchanged is reused.
+shows or depends on: the source file (which, with the config, also fixes its
+URL and line numbers), the site-wide fingerprint (config, navigation), the
+template and what it pulls in, the previous/next posts, what its Liquid tags
+resolve to, the PlantUML in use (if it has diagrams), its cells' results.
+The generator's own version is not in the key: a manifest written by another
+version is not used at all (see :func:`generator.manifest.load`).  Files read
+while rendering (a bibliography, say) are recorded with their content hash and
+checked instead.  A page whose key and recorded files are unchanged is reused.
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ from ..manifest import key
 from ..pool import WorkerContext, render_document_job, setup_worker
 from ..render import RenderTask
 from ..state import BuildState
+from .load import ensure_body
 
 
 def template_for(doc: Document, state: BuildState) -> str:
@@ -41,12 +44,11 @@ def neighbours(doc: Document, posts: list[Document], position: dict[str, int]) -
 def document_key(state: BuildState, doc: Document, template: str, prev: dict | None, nxt: dict | None) -> str:
     """The cache key of a document's page (see the module docstring)."""
     fp = state.fingerprints
-    uses_urls = "post_url" in doc.body or ("link" in doc.body and "{%" in doc.body)
-    uses_includes = "include" in doc.body and "{%" in doc.body
+    signals = doc.signals
     result = state.exec_results.get(doc.rel)
-    return key(state.version, doc.digest, doc.body_line, fp.site, state.theme.fingerprint(template), prev, nxt,
-               doc.url, fp.urls if uses_urls else None, fp.includes if uses_includes else None,
-               result.fingerprint if result else None)
+    return key(doc.digest, fp.site, state.theme.fingerprint(template), prev, nxt,
+               fp.urls if "post_url" in signals else None, fp.includes if "include" in signals else None,
+               fp.plantuml if "diagram" in signals else None, result.fingerprint if result else None)
 
 
 def _unchanged_dependencies(record: RenderedDoc, hashes: dict[str, str]) -> bool:
@@ -92,6 +94,7 @@ def plan(state: BuildState) -> list[RenderTask]:
         k = document_key(state, doc, template, prev, nxt)
         keep_body = doc.rel in feed
         if not _reuse(state, doc, k, keep_body, hashes):
+            ensure_body(state, doc)
             tasks.append(RenderTask(doc=doc, out_path=doc.out_path, key=k, template=template, prev=prev, next=nxt,
                                     exec_result=state.exec_results.get(doc.rel), keep_body=keep_body))
     return tasks

@@ -15,8 +15,9 @@ from pathlib import Path
 from ..document import Document
 from ..manifest import key
 from ..markdown.cells.model import Cell, InlineExpr, program_from_json, program_to_json
-from ..render import liquid_body
+from ..render import document_env, liquid_body
 from ..state import BuildState
+from .load import ensure_body
 
 #: The folder that holds ``generator/`` (and, in a checkout, ``gdcore/``): workers import from it.
 PROJECT_ROOT = Path(__file__).resolve().parent.parent.parent
@@ -26,7 +27,7 @@ Program = tuple[tuple[Cell, ...], tuple[InlineExpr, ...], int]
 
 def has_cells(doc: Document) -> bool:
     """Cheap test before any parsing: executable fences or inline expressions."""
-    return "{python}" in doc.body or "{exec}" in doc.body
+    return "cells" in doc.signals
 
 
 def gdcore_folder(site_root: Path) -> Path:
@@ -58,7 +59,8 @@ def _program(state: BuildState, doc: Document) -> tuple[Program, bool]:
     if program is None:
         from ..markdown.cells import extract_program
 
-        env = {"path": doc.rel, "body_line": doc.body_line}
+        ensure_body(state, doc)
+        env = document_env(doc, state.ctx)
         tokens = state.parser().parse(liquid_body(doc, state.ctx, []), env)
         cells, inline = extract_program(tokens, line_offset=doc.body_line - 1, defaults=defaults, path=doc.rel)
         program = (cells, inline, defaults.seed)

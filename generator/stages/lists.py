@@ -19,8 +19,9 @@ GENERATED = "(generated page)"
 
 
 def list_key(state: BuildState, item: ListPage, entry_digests: dict[int, str]) -> str:
-    return key(state.version, state.fingerprints.site, state.theme.fingerprint(item.template), item.has_math,
-               item.features, listing_fingerprint(item.data, entry_digests))
+    # has_math and features follow from the entries in item.data, which are in the key
+    return key(state.fingerprints.site, state.theme.fingerprint(item.template),
+               listing_fingerprint(item.data, entry_digests))
 
 
 def run(state: BuildState) -> None:

@@ -16,6 +16,7 @@ from ..config import SiteConfig
 from ..document import Document, Site, StaticFile
 from ..errors import BuildError, Diagnostic
 from ..readers import ReadContext, Source, bundle_index, looks_like_document, reader_for
+from ..readers.defaults import unchanged
 from ..readers.fields import tzinfo
 from ..state import BuildState
 from ..urls import assign_urls
@@ -92,7 +93,8 @@ def _read(source: Source, context: ReadContext, reuse: dict[str, Document] | Non
     st = os.stat(source.path)
     stamp = (st.st_mtime_ns, st.st_size)
     doc = reuse.get(source.rel) if reuse else None
-    if doc is not None and doc.stamp == stamp and doc.kind == source.kind:
+    if (doc is not None and doc.stamp == stamp and doc.kind == source.kind
+            and unchanged(doc.also_read, context.memo.setdefault("stamps", {}))):
         return doc
     reader = reader_for(source.path.name)
     assert reader is not None, source  # discover only makes Sources that have a reader
@@ -127,6 +129,21 @@ def load_site(root: Path, config: SiteConfig, *, drafts: bool,
     pages.sort(key=lambda d: d.rel)
     assign_urls(posts + pages, config)
     return Site(config=config, root=root, posts=posts, pages=pages, static=static, warnings=warnings)
+
+
+def ensure_body(state: BuildState, doc: Document) -> None:
+    """Give a document taken from the manifest (stored without its body) its body again.
+
+    The file is unchanged (its stamp matched), so reading it again gives the same document;
+    only the body is taken, so the Document object (and what the build knows of it) stays.
+    """
+    if doc.body is not None:
+        return
+    source = Source(doc.path, doc.rel, doc.kind, doc.bundle)
+    reader = reader_for(doc.path.name)
+    assert reader is not None, doc.rel
+    context = ReadContext(config=state.config, tz=tzinfo(state.config.timezone), site_root=state.root)
+    doc.body = reader.read(source, context).body
 
 
 def check_collisions(site: Site, reserved: dict[str, str]) -> None:

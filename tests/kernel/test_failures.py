@@ -168,7 +168,9 @@ def test_kill_all_stops_running_workers_at_once(site):
     before = worker_starts()
     thread = threading.Thread(target=build)
     thread.start()
+    deadline = time.monotonic() + 60
     while worker_starts() == before:
+        assert time.monotonic() < deadline, "the build never started its worker"
         time.sleep(0.05)
     time.sleep(0.3)
     started = time.monotonic()

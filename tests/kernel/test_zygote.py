@@ -220,7 +220,8 @@ def test_the_zygote_serves_threads_at_once_and_reports_each_exit(tmp_path):
     for t in threads:
         t.start()
     for t in threads:
-        t.join()
+        t.join(60)
+    assert not any(t.is_alive() for t in threads), "a spawn never returned"
     try:
         assert len({proc.pid for _, proc, _ in children}) == 8
         # A worker whose socket closes before "init" exits with 0; one that is
@@ -286,7 +287,9 @@ def test_closing_a_zygote_that_is_still_starting_does_not_wait_for_it(monkeypatc
     outcome = []
     thread = threading.Thread(target=lambda: outcome.append(zygote.spawn(PROJECT_ROOT, 0)))
     thread.start()
+    deadline = time.monotonic() + 30
     while zygote.proc is None:
+        assert time.monotonic() < deadline, "the zygote never started"
         time.sleep(0.01)
     started = time.monotonic()
     zygote.close()

@@ -28,6 +28,7 @@ from ..math.index import (
     is_escaped,
     single_dollar_opens,
 )
+from ..rules import place_core
 
 #: Elements whose content is never math (MathJax's skipHtmlTags, plus raw-text elements).
 SKIP = ("script", "noscript", "style", "textarea", "pre", "code", "annotation", "annotation-xml", "iframe",
@@ -43,7 +44,7 @@ def html_math_plugin(md: MarkdownIt, *, dollars: bool = True, environments: froz
     :param dollars: recognise ``$...$`` and ``$$...$$`` (``\\(``/``\\[`` always are).
     :param environments: environments recognised without delimiters.
     """
-    md.core.ruler.push("jekyll_html_math", lambda state: _mark(state, dollars, environments))
+    place_core(md, "jekyll_html_math", lambda state: _mark(state, dollars, environments))
 
 
 def _mark(state: StateCore, dollars: bool, environments) -> None:

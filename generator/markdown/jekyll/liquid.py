@@ -92,7 +92,7 @@ def _url(value: str, prefix: str) -> str:
 
 
 def _slugify(value: str) -> str:
-    from ...content import slugify
+    from ...urls import slugify
 
     return slugify(value)
 
