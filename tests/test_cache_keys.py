@@ -185,11 +185,11 @@ def test_the_generators_own_code(site, monkeypatch):
     """Other generator code: the last build's manifest is not trusted, every file is made anew."""
     first_build(site)
     monkeypatch.setattr("generator.manifest.code_version", lambda: "another version")
-    from generator.theme import BUILTIN_THEME_ASSETS
+    from generator.theme import builtin_assets
 
-    theme = {"assets/theme/" + p.relative_to(BUILTIN_THEME_ASSETS).as_posix()
-             for p in BUILTIN_THEME_ASSETS.rglob("*") if p.is_file()}
-    assert rebuild(site) == PAGES | LISTS | TAG_PAGES | theme | {".nojekyll", "assets/theme/pygments.css"}
+    builtin = {f"assets/{name}/" + p.relative_to(folder).as_posix()
+               for name, folder in builtin_assets().items() for p in folder.rglob("*") if p.is_file()}
+    assert rebuild(site) == PAGES | LISTS | TAG_PAGES | builtin | {".nojekyll", "assets/theme/pygments.css"}
 
 
 def test_the_source_file(site):

@@ -368,7 +368,7 @@ def test_a_document_no_reader_takes_is_copied_with_a_warning(site):
     root, _ = site({"content/posts/a.md": "---\ntitle: A\ndate: 2024-01-02\n---\nx\n",
                     "content/posts/notes.rst": "Notes\n=====\n",
                     "content/images/plot.png": b"\x89PNG\r\n"})
-    report = build(BuildOptions(source=root, jobs=1))
+    report = build(BuildOptions(source=root, jobs=1, url="https://me.github.io"))  # no warning about url
     assert [str(w) for w in report.warnings] == [
         "content/posts/notes.rst: no reader for .rst; copied as a file\n"
         "  hint: convert it to Markdown (.md), or move it out of content/"]

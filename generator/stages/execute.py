@@ -41,8 +41,9 @@ def gdcore_folder(site_root: Path) -> Path:
     return PROJECT_ROOT / "gdcore"
 
 
-def _program(state: BuildState, doc: Document) -> Program:
-    """The cells and inline expressions of ``doc``, from the manifest when its source is unchanged."""
+def _program(state: BuildState, doc: Document) -> tuple[Program, bool]:
+    """The cells and inline expressions of ``doc``, from the manifest when its source is
+    unchanged; and whether the post shows its reproducibility note (``exec: {repro_note: ...}``)."""
     from ..markdown.cells.options import resolve_defaults
 
     defaults = resolve_defaults(state.config.exec or None, doc.meta.get("exec"),
@@ -64,7 +65,7 @@ def _program(state: BuildState, doc: Document) -> Program:
         cells, inline = extract_program(tokens, line_offset=doc.body_line - 1, defaults=defaults, path=doc.rel)
         program = (cells, inline, defaults.seed)
     state.new.programs[doc.rel] = (k, program_to_json(*program))
-    return program
+    return program, defaults.repro_note
 
 
 def run(state: BuildState) -> None:
@@ -75,8 +76,9 @@ def run(state: BuildState) -> None:
     from ..kernel import ExecRequest, StampMemo, execute_posts, gdcore_source_hash
 
     requests = []
+    repro_notes: dict[str, bool] = {}
     for doc in wanted:
-        cells, inline, seed = _program(state, doc)
+        (cells, inline, seed), repro_notes[doc.rel] = _program(state, doc)
         if cells or inline:
             requests.append(ExecRequest(key=doc.rel, display_path=doc.rel, source_path=doc.path,
                                         cwd=doc.path.parent, cells=cells, inline=inline, seed=seed))
@@ -90,9 +92,24 @@ def run(state: BuildState) -> None:
         jobs=state.jobs, refresh=options.refresh, no_exec=options.no_exec, progress=options.progress)
     for request in requests:
         result = state.exec_results[request.key]
+        result.repro = shown_repro(result.repro, request, repro_notes[request.key])
         state.report.warnings.extend(result.warnings)
         if options.explain:
             _explain(state, request, result)
+
+
+def shown_repro(repro: dict, request, enabled: bool) -> dict:
+    """What the post's reproducibility note says: nothing when turned off, and gdcore's
+    hash only when the cells import gdcore (read from their source, see
+    :mod:`generator.markdown.cells.imports`; a post without gdcore does not depend on it)."""
+    from ..markdown.cells.imports import imports_module
+
+    if not enabled:
+        return {}
+    sources = [cell.source for cell in request.cells] + [expr.expr for expr in request.inline]
+    if imports_module(sources, "gdcore"):
+        return repro
+    return {k: v for k, v in repro.items() if k != "gdcore"}
 
 
 def _explain(state: BuildState, request, result) -> None:

@@ -41,8 +41,10 @@ BUILTIN: dict = {
     "tbl-cap": None,     # caption of the table a cell shows (label: tbl-...)
 }
 EXEC_KEYS = ("error", "fig-format", "warning", "fig-width", "fig-height")
-POST_KEYS = ("seed",)   # allowed in front matter / site config, not on a cell
-_BOOL_KEYS = ("echo", "output", "eval", "include", "error", "warning", "message")
+#: Allowed in front matter / site config, not on a cell: the seed, and whether an
+#: executed post ends with its reproducibility note.
+POST_KEYS = ("seed", "repro_note")
+_BOOL_KEYS = ("echo", "output", "eval", "include", "error", "warning", "message", "repro_note")
 _LABEL_RE = re.compile(r"^[A-Za-z][A-Za-z0-9_-]*$")
 
 
@@ -59,10 +61,11 @@ class OptionProblem:
 
 @dataclass(frozen=True)
 class ExecDefaults:
-    """Cell option defaults for one post, and the post's seed."""
+    """Cell option defaults for one post, the post's seed, and whether it shows its repro note."""
 
     options: dict
     seed: int = 0
+    repro_note: bool = True
 
 
 def check_options(raw: dict, *, post_level: bool = False) -> list[OptionProblem]:
@@ -143,12 +146,13 @@ def resolve_defaults(site: dict | None = None, post: dict | None = None, *,
     if errors:
         raise BuildError.many(errors)
     options = {}
-    seed = 0
+    seed, repro_note = 0, True
     for raw in (site, post):
         if raw:
             options.update({k: v for k, v in raw.items() if k in BUILTIN})
             seed = raw.get("seed", seed)
-    return ExecDefaults(options, seed)
+            repro_note = raw.get("repro_note", repro_note)
+    return ExecDefaults(options, seed, repro_note)
 
 
 def figure_size(options: dict) -> list[float] | None:

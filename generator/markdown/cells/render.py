@@ -86,11 +86,16 @@ def _nth(value, i: int) -> str | None:
 
 
 def repro_note_html(repro: dict) -> str:
-    """A small note for the end of an executed post (nothing time-dependent)."""
+    """A small note for the end of an executed post (nothing time-dependent).
+
+    It names gdcore's source hash only when ``repro`` has one (the execute stage
+    leaves it out for posts whose cells do not import gdcore); an empty ``repro``
+    (``exec: {repro_note: false}``) gives no note at all.
+    """
     if not repro:
         return ""
-    return ('<p class="exec-repro">Executed with gdcore '
-            f'<code>{escapeHtml(str(repro.get("gdcore", "")))}</code>, '
+    gdcore = f'gdcore <code>{escapeHtml(str(repro["gdcore"]))}</code>, ' if repro.get("gdcore") else ""
+    return (f'<p class="exec-repro">Executed with {gdcore}'
             f'Python {escapeHtml(str(repro.get("python", "")))}, '
             f'numpy {escapeHtml(str(repro.get("numpy", "")))}, '
             f'matplotlib {escapeHtml(str(repro.get("matplotlib", "")))}, '
