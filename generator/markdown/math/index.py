@@ -344,14 +344,29 @@ def _math_block(state: StateBlock, startLine: int, endLine: int, silent: bool, o
     last = startLine
     joined = first
     stop = close_in(joined, begin)
+    blank_inside = False
     while stop < 0:
         last += 1
-        if last >= endLine or state.isEmpty(last) or state.sCount[last] < state.blkIndent:
+        if last >= endLine:
             return False
-        joined += "\n" + state.src[state.bMarks[last] + state.tShift[last]: state.eMarks[last]]
-        stop = close_in(joined, begin)
+        if state.isEmpty(last):
+            # kramdown's block math ($$ ... $$) runs over blank lines: one formula, as on Jekyll.
+            # Other delimiters end with their paragraph.
+            if markup != "$$":
+                return False
+            blank_inside = True
+        elif state.sCount[last] < state.blkIndent:
+            return False
+        line = state.src[state.bMarks[last] + state.tShift[last]: state.eMarks[last]]
+        joined += "\n" + line
+        # only the new line can hold a $$ or \] closer; environments count nesting from the start
+        stop = close_in(joined, begin if markup == "env" else len(joined) - len(line))
     if joined[stop:].strip():
         return False  # text after the closing delimiter: it is inline math in a paragraph
+    if blank_inside and last + 1 < endLine and not state.isEmpty(last + 1):
+        # kramdown takes such a block only when a blank line (or the end) follows it; this also
+        # keeps an unclosed $$ from pairing with the opening $$ of a later block.
+        return False
     if silent:
         return True
 
