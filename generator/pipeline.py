@@ -179,7 +179,8 @@ def build(options: BuildOptions) -> BuildReport:
 
                 parser.append(create_parser(MarkdownOptions(
                     base_path=config.base_url, cache_dir=str(root / ".cache"),
-                    plantuml_server=config.plantuml_server, heading_ids=config.heading_ids)))
+                    plantuml_server=config.plantuml_server, heading_ids=config.heading_ids,
+                    dialect=config.markdown, math_inline=config.math_inline)))
             return parser[0]
 
         executed = execution.run(
