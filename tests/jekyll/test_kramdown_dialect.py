@@ -29,7 +29,7 @@ from selectolax.lexbor import LexborHTMLParser
 from generator.config import PERMALINK_STYLES, _validate
 from generator.errors import BuildError
 from generator.markdown import MarkdownOptions, create_parser
-from generator.markdown.math.findtex import Delimiters, find_tex
+from generator.markdown.math.findtex import WITH_DOLLARS, Delimiters, find_tex
 
 FIXTURES = Path(__file__).resolve().parent.parent / "fixtures"
 
@@ -64,8 +64,8 @@ def test_text_around_the_math(file_params):
 # --------------------------------------------------------------------------
 # MathJax's finder on its own
 
-def finds(text: str, delims: Delimiters = Delimiters(inline=(("$", "$"), ("\\(", "\\)")))) -> list[tuple[str, str]]:
-    return [(m.kind, m.math) for m in find_tex(text, delims)]
+def finds(text: str) -> list[tuple[str, str]]:
+    return [(m.kind, m.math) for m in find_tex(text, WITH_DOLLARS)]
 
 
 def test_finder_pairs_dollars_as_mathjax_does():
