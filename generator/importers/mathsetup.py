@@ -29,7 +29,7 @@ from ..errors import Diagnostic
 from .jsliteral import OPAQUE, lookup, parse_object
 
 _MATHJAX2 = re.compile(r"MathJax\.Hub\.Config\s*\(\s*(?=\{)")
-_MATHJAX3 = re.compile(r"(?:\bwindow\.|\bvar\s+|\blet\s+|\bconst\s+|^|[;\s])MathJax\s*=\s*(?=\{)", re.MULTILINE)
+_MATHJAX3 = re.compile(r"(?:\bwindow\.|(?<![\w.$]))MathJax\s*=\s*(?=\{)")
 _KATEX = re.compile(r"renderMathInElement\s*\([^,()]*(?:\([^()]*\))?[^,()]*,\s*(?=\{)")
 _LOADER = re.compile(r"<script\b[^>]*\bsrc\s*=\s*[\"']([^\"']*(?:mathjax|katex)[^\"']*)[\"']", re.IGNORECASE)
 _SCRIPT = re.compile(r"<script\b([^>]*)>(.*?)</script\s*>", re.IGNORECASE | re.DOTALL)

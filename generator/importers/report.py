@@ -58,7 +58,8 @@ def format_report(report: ImportReport) -> list[str]:
         lines += ["  " + line for note in report.notes for line in str(note).splitlines()]
     if report.not_carried:
         lines.append(f"Not carried ({len(report.not_carried)}):")
-        lines += ["  " + line for item in report.not_carried for line in str(item).splitlines()]
+        ordered = sorted(report.not_carried, key=lambda d: (d.path or "", d.line or 0))
+        lines += ["  " + line for item in ordered for line in str(item).splitlines()]
     else:
         lines.append("Everything was carried.")
     lines.append(f"Next: python build.py --source {report.dest}   (or: python build.py check --source {report.dest})")
