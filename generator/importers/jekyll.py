@@ -169,11 +169,14 @@ def _carry_posts(src: Path, out: Path, files: SiteFiles, settings: JekyllSetting
     for entry in files.of("post"):
         inside = entry.rel.split("_posts/", 1)[1]
         folder = entry.category + "/" if entry.category else ""
-        _copy(src, entry.rel, out, f"content/posts/{folder}{inside}")
+        data = (src / entry.rel).read_bytes()
+        target = out / f"content/posts/{folder}{inside}"
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_bytes(data)
         report.count("posts")
         if entry.category:
             categories[entry.category] = categories.get(entry.category, 0) + 1
-        _check_post_url(src, entry, settings, report)
+        _check_post_url(entry, data[:4000], settings, report)
     for folder, n in categories.items():
         message = (f"{n} post{'s' * (n > 1)} in {folder}/_posts/: Jekyll added the category "
                    f"{folder.split('/')[-1]!r} from the folder; here only front matter categories count")
@@ -200,14 +203,13 @@ def _carry_posts(src: Path, out: Path, files: SiteFiles, settings: JekyllSetting
                                      f"file (see them with --drafts): {report.counts['drafts']}")
 
 
-def _check_post_url(src: Path, entry: Entry, settings: JekyllSettings, report: ImportReport) -> None:
+def _check_post_url(entry: Entry, head: bytes, settings: JekyllSettings, report: ImportReport) -> None:
     """Report a post whose URL changes: Jekyll's :title keeps case and some punctuation."""
     from ..content import slugify
 
     if ":title" not in settings.permalink and ":slug" not in settings.permalink:
         return
     name = os.path.splitext(entry.rel.rsplit("/", 1)[-1])[0].split("-", 3)[3]
-    head = (src / entry.rel).read_bytes()[:4000]
     if b"slug:" in head or b"permalink:" in head:
         return                          # their own slug or URL: same rule here (gdblog uses it as written)
     jekyll = jekyll_slugify(name, "pretty", cased=True) if ":title" in settings.permalink else jekyll_slugify(name)
