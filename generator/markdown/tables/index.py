@@ -180,8 +180,9 @@ def _table(state: StateBlock, startLine: int, endLine: int, silent: bool,
         cells, pipe_in_math = split_row(text, finder is not None, finder, escaped_pipes)
         if pipe_in_math:
             warn(state.env, line, "'|' inside math in a table row",
-                 "this site keeps the cell whole, but GitHub and Jekyll split it there; "
-                 "\\vert, \\mid or \\Vert are portable")
+                 "this site keeps the cell whole, but GitHub and Jekyll split it there; " + (
+                     "write \\| (kramdown reads it as |), or \\vert, \\mid" if escaped_pipes
+                     else "\\vert, \\mid or \\Vert are portable"))
         autocompleted += len(aligns) - len(cells)
         if autocompleted > _MAX_AUTOCOMPLETED_CELLS:
             break
