@@ -36,6 +36,12 @@ deliberate differences, also listed in the README):
   became ``<em>`` and MathJax found no formula there;
 * ``\\begin{name}`` of an environment MathJax does not know (``theorem``)
   stays text, with a warning (MathJax showed an error box there).
+
+Not reproduced (each made a blog show broken math, so posts rarely rely on
+it): kramdown's table made of any first line of a paragraph holding a ``|``;
+reference-style links whose reference is defined (``[a][b]`` counts as text,
+as an undefined one is to kramdown); a ``$``
+pairing with a ``$`` *inside* kramdown's ``$$...$$`` or a ``\\)`` inside it.
 """
 
 from __future__ import annotations
@@ -63,7 +69,6 @@ _ENTITY = re.compile(r"&(?:[\w:][\w.:-]*|#\d+|#x[0-9a-fA-F]+);")
 _LABEL = r"\[((?:[^\[\]\\]|\\.|\[(?:[^\[\]\\]|\\.)*\])*)\]"
 _INLINE_LINK = re.compile(_LABEL + r"\(\s*(?:<[^>\n]*>|[^\s()]*(?:\([^\s()]*\)[^\s()]*)*)"
                           r"""(?:\s+(?:"[^"]*"|'[^']*'))?\s*\)""", re.DOTALL)
-_REFERENCE_LINK = re.compile(_LABEL + r"\[[^\]\n]*\]")
 _FOOTNOTE = re.compile(r"\[\^[^\]\s]+\]")
 _KRAMDOWN_MATH = re.compile(r"\$\$(.*?)\$\$", re.DOTALL)
 _ENV_NAME = re.compile(r"\\begin\s*\{([^}]*)\}")
@@ -73,6 +78,9 @@ _BLOCK_TAGS = frozenset([
     "dt", "fieldset", "figcaption", "footer", "form", "h1", "h2", "h3", "h4", "h5", "h6", "header", "hgroup", "hr",
     "html", "head", "iframe", "legend", "menu", "li", "main", "map", "nav", "ol", "optgroup", "p", "pre", "section",
     "summary", "table", "tbody", "td", "th", "thead", "tfoot", "tr", "ul"])
+#: Elements without content (kramdown's HTML_ELEMENTS_WITHOUT_BODY).
+_EMPTY_TAGS = frozenset(["area", "base", "br", "col", "command", "embed", "hr", "img", "input", "keygen", "link",
+                         "meta", "param", "source", "track", "wbr"])
 #: Elements whose content MathJax never reads (its skipHtmlTags).
 _SKIPPED_TAGS = frozenset(["script", "noscript", "style", "textarea", "pre", "code"])
 #: Ruby's String#strip (kramdown strips $$ math): ASCII white space and NUL.
@@ -130,6 +138,7 @@ class _Builder:
         self.length = 0
         self.segment_start = 0
         self.src_end = start
+        self.open_tags: list[str] = []      # span-level HTML elements opened and not closed yet
 
     def add(self, s_start: int, s_end: int, text: str, linear: bool = False, author: str | None = None) -> int:
         view = self.view
@@ -264,15 +273,21 @@ def _angle(src: str, i: int, limit: int, out: _Builder) -> int:
                 out.brk()
             return match.end()
     match = _OPEN_TAG.match(src, i, limit) or _CLOSE_TAG.match(src, i, limit)
-    if match is None or match.group(1).lower() in _BLOCK_TAGS:
+    closing = match is not None and match.group(0).startswith("</")
+    name = match.group(1).lower() if match else ""
+    if match is None or name in _BLOCK_TAGS or (closing and name not in out.open_tags):
+        # not a tag, a block tag in a paragraph, or a closing tag nothing opened: kramdown keeps it as text
         out.plain(i, i + 1, src)
         return i + 1
-    name = match.group(1).lower()
     if name in ("br", "wbr"):
         out.add(i, match.end(), "\n" if name == "br" else "")
         return match.end()
+    if closing:
+        del out.open_tags[len(out.open_tags) - 1 - out.open_tags[::-1].index(name):]
+    elif not match.group(0).endswith("/>") and name not in _EMPTY_TAGS:
+        out.open_tags.append(name)
     stop = match.end()
-    if name in _SKIPPED_TAGS and not match.group(0).startswith("</"):
+    if name in _SKIPPED_TAGS and not closing:
         closer = re.compile(r"</" + re.escape(name) + r"\s*>", re.IGNORECASE).search(src, stop, limit)
         stop = closer.end() if closer else stop
     out.brk()
@@ -285,7 +300,7 @@ def _link(src: str, i: int, limit: int, out: _Builder,
           link_end: tuple[int, int] | None) -> tuple[int, tuple[int, int] | None]:
     """Links: their text is an element of its own; destinations and images are no text at all."""
     if src[i] == "!":
-        image = _INLINE_LINK.match(src, i + 1, limit) or _REFERENCE_LINK.match(src, i + 1, limit)
+        image = _INLINE_LINK.match(src, i + 1, limit)
         if image is None:
             out.plain(i, i + 1, src)
             return i + 1, link_end
@@ -299,7 +314,8 @@ def _link(src: str, i: int, limit: int, out: _Builder,
         out.add(i, footnote.end(), "")
         out.brk()
         return footnote.end(), link_end
-    link = None if link_end is not None else (_INLINE_LINK.match(src, i, limit) or _REFERENCE_LINK.match(src, i, limit))
+    # only inline links: a reference link is one only when its reference is defined somewhere
+    link = None if link_end is not None else _INLINE_LINK.match(src, i, limit)
     if link is None:
         out.plain(i, i + 1, src)
         return i + 1, link_end
@@ -339,6 +355,8 @@ class Formula:
 @dataclass
 class Analysis:
     formulas: dict[int, Formula] = field(default_factory=dict)   # by source start
+    #: Source spans of a ``$$`` that opened nothing: MathJax went on after both dollars (start -> end).
+    dead_openers: dict[int, int] = field(default_factory=dict)
     #: (source offset, message, hint) of problems worth a warning
     problems: list[tuple[int, str, str]] = field(default_factory=list)
 
@@ -402,6 +420,9 @@ def _unclosed(view: View, text: str, offset: int, opener: str, base: int, result
     start = view.source(base + offset)
     if start is None:
         return
+    end = view.source(base + offset + len(opener), end=True)
+    if opener == "$$" and end is not None:
+        result.dead_openers[start] = end
     after = text[offset + len(opener): offset + len(opener) + 1]
     if opener == "$$":
         result.problems.append((start, "unclosed $$: no matching $$ in this paragraph",

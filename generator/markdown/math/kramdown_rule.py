@@ -11,7 +11,8 @@ kramdown's output, then, as markdown-it walks the paragraph:
 * at any other backslash it does what kramdown did: drop the backslash of
   an escapable character (its set, not CommonMark's: ``\\%`` stays ``\\%``),
   and make a line break of ``\\\\`` or ``\\`` before a line end;
-* at an unclosed ``$$`` it keeps both dollars as text (MathJax skipped both).
+* at a ``$$`` MathJax could not close it keeps both dollars as text (MathJax
+  went on after both, so neither may open a formula).
 """
 
 from __future__ import annotations
@@ -35,19 +36,20 @@ def kramdown_inline_rule(*, dollar: bool, paren: bool) -> Callable[[StateInline,
         ch = state.src[pos]
         if ch != "$" and ch != "\\" and ch != "&":
             return False
-        formula = _analysis(state, dollar, paren).formulas.get(pos)
+        analysis = _analysis(state, dollar, paren)
+        formula = analysis.formulas.get(pos)
         if formula is not None and formula.end <= state.posMax:
             if not silent:
                 _emit(state, formula)
             state.pos = formula.end
             return True
-        if ch == "$":
-            if state.src.startswith("$$", pos) and pos + 2 <= state.posMax:
-                if not silent:
-                    state.pending += "$$"
-                state.pos = pos + 2
-                return True
-            return False
+        dead = analysis.dead_openers.get(pos)
+        if dead is not None and dead <= state.posMax:
+            # a $$ that MathJax could not close: both dollars are text, neither opens a formula
+            if not silent:
+                state.pending += "$$"
+            state.pos = dead
+            return True
         if ch == "\\":
             return _escape(state, silent)
         return False
