@@ -16,7 +16,9 @@ where kramdown damaged it (also listed in the README, "Moving from Jekyll"):
 3. emphasis never applies inside a formula (under kramdown ``$x^*$ and
    $y^*$`` became ``x^<em>$ and $y^</em>`` and MathJax found no formula);
 4. ``\\begin{theorem}`` and other environments MathJax does not know stay
-   text, with a warning (MathJax typeset them as one error box).
+   text, with a warning (MathJax typeset them as one error box);
+5. a paragraph whose every line holds a ``|`` (``The norm $|x|$ is positive.``
+   alone) is a paragraph: kramdown made a table of it, splitting the formula.
 """
 
 from __future__ import annotations

@@ -38,7 +38,8 @@ deliberate differences, also listed in the README):
   stays text, with a warning (MathJax showed an error box there).
 
 Not reproduced (each made a blog show broken math, so posts rarely rely on
-it): kramdown's table made of any first line of a paragraph holding a ``|``;
+it): kramdown's table made of a paragraph whose every line holds a ``|``
+(``The norm $|x|$ is positive.`` alone on its line);
 reference-style links whose reference is defined (``[a][b]`` counts as text,
 as an undefined one is to kramdown); a ``$``
 pairing with a ``$`` *inside* kramdown's ``$$...$$`` or a ``\\)`` inside it.
