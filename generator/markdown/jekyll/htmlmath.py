@@ -26,7 +26,6 @@ import re
 from markdown_it import MarkdownIt
 from markdown_it.rules_core import StateCore
 
-from ..math.findtex import find_tex
 from ..math.index import (
     ENVIRONMENTS,
     find_env_end,
@@ -35,7 +34,6 @@ from ..math.index import (
     is_escaped,
     single_dollar_opens,
 )
-from ..math.kramdown import delimiters as kramdown_delimiters
 
 #: Elements whose content is never math (MathJax's skipHtmlTags, plus raw-text elements).
 SKIP = ("script", "noscript", "style", "textarea", "pre", "code", "annotation", "annotation-xml", "iframe",
@@ -131,6 +129,9 @@ def _mark_text_mathjax(text: str, dollars: bool, environments) -> tuple[str, int
     """One run of text between tags, searched as the blog's MathJax searched it."""
     if "$" not in text and "\\" not in text:
         return text, 0
+    from ..math.findtex import find_tex      # the kramdown dialect only: the default one never pays for it
+    from ..math.kramdown import delimiters as kramdown_delimiters
+
     out, pos, count = [], 0, 0
     for found in find_tex(text, kramdown_delimiters(dollars)):
         out.append(text[pos: found.start])
