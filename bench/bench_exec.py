@@ -24,9 +24,9 @@ sys.path.insert(0, str(ROOT))
 
 from markdown_it import MarkdownIt  # noqa: E402
 
-from generator.execute import (ExecRequest, cache_fingerprint, execute_posts,  # noqa: E402
+from generator.kernel import (ExecRequest, cache_fingerprint, execute_posts,  # noqa: E402
                                worker_starts)
-from generator.execute.runner import WorkerProcess  # noqa: E402
+from generator.kernel.runner import WorkerProcess  # noqa: E402
 from generator.markdown.cells import cells_plugin, extract_program  # noqa: E402
 
 POST = """# Post {i}

@@ -33,8 +33,9 @@ from pathlib import Path
 from urllib.parse import unquote, urljoin, urlsplit
 
 from .config import SiteConfig, load_config
-from .content import load_site
 from .pipeline import build
+from .stages.load import load_site
+from .state import BuildOptions
 
 #: (tag, attribute) pairs whose value is a URL the browser fetches or follows.
 LINK_ATTRIBUTES = {
@@ -251,7 +252,7 @@ def summary_line(result: CheckResult) -> str:
     return text + "."
 
 
-def check_site(root: Path, options) -> CheckResult:
+def check_site(root: Path, options: BuildOptions) -> CheckResult:
     """Build ``root`` into a temporary folder (no cache) and check the result."""
     root = root.resolve()
     with tempfile.TemporaryDirectory(prefix="gdblog-check-") as tmp:
@@ -266,17 +267,11 @@ def check_site(root: Path, options) -> CheckResult:
     return result
 
 
-def run_check(args) -> int:
-    from .cli import _print_warnings, build_options
-
-    options = build_options(args)
-    result = check_site(options.source, options)
-    _print_warnings(result.warnings)
-    for line in format_problems(result.problems):
-        print(line)
+def report_lines(result: CheckResult) -> list[str]:
+    """What ``check`` prints after the warnings: problems, notes, and the summary line."""
+    lines = format_problems(result.problems)
     for rel in result.no_summary:
-        print(f"note: {rel}: no summary; the index and feed use its first paragraph "
-              f"(add 'summary: ...' to its front matter)")
-    print(summary_line(result))
-    return 1 if result.problems else 0
-
+        lines.append(f"note: {rel}: no summary; the index and feed use its first paragraph "
+                     f"(add 'summary: ...' to its front matter)")
+    lines.append(summary_line(result))
+    return lines

@@ -1,4 +1,11 @@
-"""Command line: ``python build.py [build|serve|new|check] [options]``.
+"""The command line, the only front end: ``gdblog [build|serve|check|new] [options]``.
+
+``python build.py ...`` runs the same commands.  Each command is a function
+``run_NAME(args) -> exit code`` that turns the parsed arguments into the typed
+options of the library function doing the work (:func:`generator.build`,
+:func:`generator.serve.serve`, :func:`generator.check.check_site`,
+:func:`generator.scaffold.new_post`), and prints its results.  Library modules
+never import this one.
 
 Errors are raised as :class:`BuildError` anywhere in the library and printed
 here, once, as ``error: path:line: message``; the exit code is 1.
@@ -9,53 +16,24 @@ from __future__ import annotations
 import argparse
 import os
 import sys
+from collections.abc import Callable, Iterable
 from pathlib import Path
 
-from .errors import BuildError
+from .errors import BuildError, Diagnostic
+from .state import BuildOptions
 
-COMMANDS = ("build", "serve", "new", "check")
 
-
-def _default_source() -> Path:
+def default_source() -> Path:
+    """The site in the current folder, else the example site beside ``build.py`` (this checkout)."""
     cwd = Path.cwd()
     if (cwd / "content").is_dir() or (cwd / "config.yml").is_file():
         return cwd
     return Path(__file__).resolve().parent.parent
 
 
-def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="build.py", description="Build a math blog into a static site.")
-    sub = parser.add_subparsers(dest="command")
-
-    def site_options(p: argparse.ArgumentParser) -> None:
-        p.add_argument("--source", type=Path, default=None, metavar="PATH",
-                       help="site folder (default: the current folder, or the one build.py is in)")
-        p.add_argument("--base-url", metavar="PATH", help="path the site is served under, e.g. /repo/")
-        p.add_argument("--url", metavar="ORIGIN", help="scheme and host for absolute links, e.g. https://user.github.io")
-        p.add_argument("--drafts", action="store_true", default=None, help="include drafts")
-        p.add_argument("--jobs", "-j", type=int, metavar="N", help="parallel workers (default: all cores)")
-        p.add_argument("--refresh", action="store_true", help="ignore caches: re-render and re-run everything")
-        p.add_argument("--no-exec", action="store_true", help="do not run code cells; use cached outputs only")
-        p.add_argument("--explain", action="store_true", help="say for every code cell why it ran or came from the cache")
-        p.add_argument("--quiet", "-q", action="store_true", help="print only warnings and errors")
-
-    p = sub.add_parser("build", help="build the site (the default command)")
-    site_options(p)
-    p.add_argument("--out", type=Path, metavar="DIR", help="output folder (default: _site)")
-    p = sub.add_parser("serve", help="build, serve on 127.0.0.1 and rebuild on changes")
-    site_options(p)
-    p.add_argument("--out", type=Path, metavar="DIR", help="output folder (default: _site)")
-    p.add_argument("--port", type=int, default=8000)
-    p = sub.add_parser("new", help="start a new post")
-    p.add_argument("title")
-    p.add_argument("--source", type=Path, default=None, metavar="PATH")
-    p.add_argument("--quiet", "-q", action="store_true", help="print only the created path")
-    p = sub.add_parser("check", help="build into a temporary folder and report broken links")
-    site_options(p)
-    return parser
-
-
-def _print_warnings(warnings, stream=sys.stderr) -> None:
+def print_warnings(warnings: Iterable[Diagnostic], stream=None) -> None:
+    """Each distinct warning once, as ``warning: path:line: message``."""
+    stream = stream or sys.stderr
     seen = set()
     for warning in warnings:
         text = str(warning)
@@ -64,70 +42,135 @@ def _print_warnings(warnings, stream=sys.stderr) -> None:
             print(f"warning: {text}", file=stream)
 
 
-def build_options(args):
-    from .pipeline import BuildOptions
+def _shown(path: Path) -> str:
+    """A path as the user would type it: relative when inside the current folder."""
+    try:
+        shown = os.path.relpath(path)
+    except ValueError:  # another drive on Windows
+        return str(path)
+    return str(path) if shown.startswith("..") else shown
 
-    source = args.source or _default_source()
+
+def build_options(args: argparse.Namespace) -> BuildOptions:
+    """The BuildOptions of a command's site options."""
     out = getattr(args, "out", None)
     progress = None
     if not args.quiet:
-        from .execute import terminal_progress
+        from .kernel.progress import terminal_progress
 
         progress = terminal_progress()
     return BuildOptions(
-        source=source, out=out.resolve() if out else None, base_url=args.base_url, url=args.url, drafts=args.drafts,
-        jobs=args.jobs, refresh=args.refresh, no_exec=args.no_exec, explain=args.explain, progress=progress,
+        source=args.source or default_source(), out=out.resolve() if out else None, base_url=args.base_url,
+        url=args.url, drafts=args.drafts, jobs=args.jobs, refresh=args.refresh, no_exec=args.no_exec,
+        explain=args.explain, progress=progress,
     )
 
 
-def run_build(args) -> int:
+# ---------------------------------------------------------------- commands
+
+def run_build(args: argparse.Namespace) -> int:
     from .pipeline import build
 
     report = build(build_options(args))
-    _print_warnings(report.warnings)
+    print_warnings(report.warnings)
     for line in report.explain:
         print(line)
     if not args.quiet:
-        try:
-            where = os.path.relpath(report.out_dir)
-        except ValueError:
-            where = str(report.out_dir)
-        print(f"Built {report.files} files into {where} ({report.rendered} rendered, "
+        print(f"Built {report.files} files into {_shown(report.out_dir)} ({report.rendered} rendered, "
               f"{report.reused} unchanged) in {report.timings.get('total', 0):.2f} s")
     return 0
+
+
+def run_serve(args: argparse.Namespace) -> int:
+    from .serve import ServeOptions, serve
+
+    return serve(ServeOptions(build=build_options(args), port=args.port, quiet=args.quiet))
+
+
+def run_check(args: argparse.Namespace) -> int:
+    from .check import check_site, report_lines
+
+    options = build_options(args)
+    result = check_site(options.source, options)
+    print_warnings(result.warnings)
+    for line in report_lines(result):
+        print(line)
+    return 1 if result.problems else 0
+
+
+def run_new(args: argparse.Namespace) -> int:
+    from .scaffold import new_post
+
+    path = new_post(args.source or default_source(), args.title)
+    print(f"Created {_shown(path)}")
+    if not args.quiet and "\ndraft: true" in path.read_text(encoding="utf-8"):
+        print("It is a draft: see it with 'gdblog serve --drafts'; remove 'draft: true' to publish it.")
+    return 0
+
+
+# ---------------------------------------------------------------- parsing
+
+def _site_options(p: argparse.ArgumentParser, *, out: bool = True) -> None:
+    p.add_argument("--source", type=Path, default=None, metavar="PATH",
+                   help="site folder (default: the current folder)")
+    if out:
+        p.add_argument("--out", type=Path, metavar="DIR", help="output folder (default: _site)")
+    p.add_argument("--base-url", metavar="PATH", help="path the site is served under, e.g. /repo/")
+    p.add_argument("--url", metavar="ORIGIN", help="scheme and host for absolute links, e.g. https://user.github.io")
+    p.add_argument("--drafts", action="store_true", default=None, help="include drafts")
+    p.add_argument("--jobs", "-j", type=int, metavar="N", help="parallel workers (default: all cores)")
+    p.add_argument("--refresh", action="store_true", help="ignore caches: re-render and re-run everything")
+    p.add_argument("--no-exec", action="store_true", help="do not run code cells; use cached outputs only")
+    p.add_argument("--explain", action="store_true", help="say for every code cell why it ran or came from the cache")
+    p.add_argument("--quiet", "-q", action="store_true", help="print only warnings and errors")
+
+
+def _add_build(sub) -> None:
+    _site_options(sub.add_parser("build", help="build the site (the default command)"))
+
+
+def _add_serve(sub) -> None:
+    p = sub.add_parser("serve", help="build, serve on 127.0.0.1 and rebuild on changes")
+    _site_options(p)
+    p.add_argument("--port", type=int, default=8000)
+
+
+def _add_check(sub) -> None:
+    _site_options(sub.add_parser("check", help="build into a temporary folder and report broken links"),
+                  out=False)
+
+
+def _add_new(sub) -> None:
+    p = sub.add_parser("new", help="start a new post")
+    p.add_argument("title")
+    p.add_argument("--source", type=Path, default=None, metavar="PATH")
+    p.add_argument("--quiet", "-q", action="store_true", help="print only the created path")
+
+
+#: name -> (add its parser, run it).  The first is the default command.
+COMMANDS: dict[str, tuple[Callable, Callable[[argparse.Namespace], int]]] = {
+    "build": (_add_build, run_build),
+    "serve": (_add_serve, run_serve),
+    "check": (_add_check, run_check),
+    "new": (_add_new, run_new),
+}
+
+
+def parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="gdblog", description="Build a math blog into a static site.")
+    sub = p.add_subparsers(dest="command")
+    for add, _ in COMMANDS.values():
+        add(sub)
+    return p
 
 
 def main(argv: list[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
     if not argv or (argv[0] not in COMMANDS and argv[0] not in ("-h", "--help")):
         argv.insert(0, "build")
-    args = _parser().parse_args(argv)
+    args = parser().parse_args(argv)
     try:
-        if args.command == "build":
-            return run_build(args)
-        if args.command == "serve":
-            from .serve import serve
-
-            return serve(args)
-        if args.command == "new":
-            from .scaffold import new_post
-
-            path = new_post(args.source or _default_source(), args.title)
-            try:
-                shown = os.path.relpath(path)
-            except ValueError:  # another drive on Windows
-                shown = str(path)
-            if shown.startswith(".."):  # outside the current folder: the full path is clearer
-                shown = str(path)
-            print(f"Created {shown}")
-            if not args.quiet and "\ndraft: true" in path.read_text(encoding="utf-8"):
-                print("It is a draft: see it with 'python build.py serve --drafts'; "
-                      "remove 'draft: true' to publish it.")
-            return 0
-        if args.command == "check":
-            from .check import run_check
-
-            return run_check(args)
+        return COMMANDS[args.command][1](args)
     except BuildError as exc:
         for error in exc.errors:
             print(f"error: {error}", file=sys.stderr)
@@ -135,4 +178,3 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)
         return 130
-    return 2

@@ -67,6 +67,12 @@ class SiteConfig:
     highlight_dark: str = "monokai"
     #: Glob patterns (relative to ``content/``) of files to leave out.
     exclude: tuple = ()
+    #: Values for Quarto's ``{{< var key >}}`` shortcode (nested mappings reached with dotted keys).
+    vars: dict = field(default_factory=dict)
+    #: Bibliography file(s) for citations in every post (.bib or CSL-JSON, relative to the site).
+    bibliography: tuple = ()
+    #: Citation style for every post: a .csl file (relative to the site) or a style name such as ``apa``.
+    csl: str = ""
     #: Settings below are usually given on the command line.
     output: str = "_site"
     drafts: bool = False
@@ -82,16 +88,20 @@ class SiteConfig:
         return self.url.rstrip("/") + self.base_url.rstrip("/")
 
     def fingerprint(self) -> str:
-        """A stable text that changes whenever a setting that affects pages changes."""
+        """A stable text that changes whenever a setting that affects pages changes.
+
+        Left out: where and how the build runs, and the highlight styles (they only
+        change ``pygments.css``, whose own key holds them).
+        """
         data = dataclasses.asdict(self)
-        for key in ("output", "jobs", "drafts"):
+        for key in ("output", "jobs", "drafts", "highlight_light", "highlight_dark"):
             data.pop(key)
         return repr(sorted(data.items()))
 
 
 _FIELDS = {f.name: f for f in dataclasses.fields(SiteConfig)}
 _INT_KEYS = {"posts_per_page": 1, "feed_limit": 0, "toc_min_headings": 0, "jobs": 1}
-_DICT_KEYS = {"math_macros", "exec"}
+_DICT_KEYS = {"math_macros", "exec", "vars"}
 #: Keys whose value may be null in the file (meaning: the default).
 _NULLABLE = {"jobs"}
 _CHOICES = {"heading_ids": ("gfm", "kramdown"), "markdown": ("gdblog", "kramdown")}
@@ -163,11 +173,12 @@ def _validate(raw: dict[str, Any], path: str, text: str) -> dict[str, Any]:
                 raise fail(key, f"drafts must be true or false, got {value!r}")
         elif key == "math_inline":
             value = _math_inline(value, lambda message, hint=None, key=key: fail(key, message, hint))
-        elif key == "exclude":
+        elif key in ("exclude", "bibliography"):
             if isinstance(value, str):
                 value = [value]
             if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
-                raise fail(key, "exclude must be a list of glob patterns")
+                raise fail(key, f"{key} must be a path or a list of paths" if key == "bibliography"
+                           else "exclude must be a list of glob patterns")
             value = tuple(value)
         else:
             if not isinstance(value, (str, int, float)) or isinstance(value, bool):

@@ -12,8 +12,9 @@ import html
 from dataclasses import dataclass
 from itertools import groupby
 
-from .content import Document, slugify
-from .render import RenderedDoc, reading_minutes, tag_url
+from .document import Document, RenderedDoc, reading_minutes
+from .manifest import key
+from .urls import slugify, tag_url
 
 
 @dataclass
@@ -120,8 +121,6 @@ def list_pages(posts: list[Document], pages: list[Document], rendered: dict[str,
 def fingerprint(data: dict, memo: dict) -> list:
     """What a list page's cache key is made of, with each post entry hashed once per build
     (a post appears on the index, its tag pages and the feed; ``memo`` is keyed by id)."""
-    from .cache import key
-
     parts = []
     for name, value in data.items():
         if name == "posts":

@@ -13,9 +13,9 @@ import datetime as dt
 import json
 from pathlib import Path
 
-from .content import slugify
 from .errors import BuildError
 from .theme import BUILTIN_TEMPLATES
+from .urls import slugify
 
 TEMPLATE = "new_post.md"
 

@@ -35,9 +35,12 @@ import time
 import urllib.parse
 from pathlib import Path
 
+from dataclasses import dataclass, field
+
 from .config import load_config
 from .errors import BuildError
-from .pipeline import BuildOptions, BuildReport, build
+from .pipeline import build
+from .state import BuildOptions, BuildReport
 
 #: Special URLs live outside any base path, under a name no site uses.
 EVENTS_PATH = "/__gdblog/events"
@@ -478,19 +481,26 @@ def _inject(html: bytes, script: bytes) -> bytes:
     return html[:at] + script + html[at:]
 
 
-def serve(args) -> int:
-    """``build.py serve``: run until Ctrl-C."""
-    from .cli import build_options
+@dataclass
+class ServeOptions:
+    """What ``serve`` is asked for: the build, and where to listen."""
 
-    options = build_options(args)
-    server = Server(options, port=args.port, quiet=args.quiet)
+    build: BuildOptions = field(default_factory=BuildOptions)
+    port: int = 8000
+    host: str = "127.0.0.1"
+    quiet: bool = False
+
+
+def serve(options: ServeOptions) -> int:
+    """Build, serve and rebuild on change until Ctrl-C; returns the exit code."""
+    server = Server(options.build, port=options.port, host=options.host, quiet=options.quiet)
     try:
         server.start()
         try:
             import watchfiles  # noqa: F401
         except ImportError:
             print("note: watchfiles is not installed; checking for changes every "
-                  f"{server.poll_interval:g} s (pip install -e '.[serve]')", file=sys.stderr)
+                  f"{server.poll_interval:g} s (pip install 'gdblog[serve]')", file=sys.stderr)
         print(f"Serving {server.url}  (Ctrl-C to stop)", flush=True)
         while not server.wait_stopped(0.5):
             pass  # short waits keep the main thread responsive to Ctrl-C
@@ -499,4 +509,3 @@ def serve(args) -> int:
     finally:
         server.stop()
     return 0
-

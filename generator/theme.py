@@ -113,7 +113,8 @@ class Theme:
         except jinja2.TemplateSyntaxError as exc:
             raise BuildError(f"template error: {exc.message}", path=exc.filename or name, line=exc.lineno) from None
         except jinja2.TemplateNotFound as exc:
-            raise BuildError(f"template {exc.name!r} not found", hint="add it to templates/ or pick another layout") from None
+            raise BuildError(f"template {exc.name!r} not found",
+                             hint="add it to templates/ or pick another layout") from None
 
     def has(self, name: str) -> bool:
         return self.source_path(name) is not None

@@ -18,7 +18,7 @@ import pytest
 from markdown_it import MarkdownIt
 
 from generator import BuildOptions, build
-from generator.execute import worker_starts
+from generator.kernel import worker_starts
 from generator.markdown.cells import cells_plugin
 from tests.helpers import PROJECT, html, require_plantuml
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import random
+import zlib
 
 import pytest
 from pygments.lexers import get_lexer_by_name
@@ -31,7 +32,8 @@ def _fuzz(seed: int, count: int) -> list[str]:
 def test_same_tokens_as_pygments(language):
     reference = get_lexer_by_name(language)
     fast = accelerate(get_lexer_by_name(language))
-    for sample in SAMPLES + _fuzz(hash(language) % 1000, 40):
+    # zlib.crc32, not hash(): str hashes change from run to run, and fuzzed inputs must not
+    for sample in SAMPLES + _fuzz(zlib.crc32(language.encode()) % 1000, 40):
         assert list(fast.get_tokens(sample)) == list(reference.get_tokens(sample)), (language, sample[:60])
 
 

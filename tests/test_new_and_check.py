@@ -13,7 +13,7 @@ from generator import BuildOptions, build
 from generator.check import SiteChecker
 from generator.cli import main
 from generator.config import SiteConfig
-from generator.content import split_front_matter
+from generator.readers.frontmatter import split_front_matter
 from generator.errors import BuildError
 from generator.scaffold import new_post
 from tests.helpers import PROJECT, run_cli, snapshot, write_files
@@ -22,7 +22,7 @@ from tests.helpers import PROJECT, run_cli, snapshot, write_files
 def _cells(path: Path):
     from markdown_it import MarkdownIt
 
-    from generator.execute import resolve_defaults
+    from generator.kernel import resolve_defaults
     from generator.markdown.cells import cells_plugin, extract_program
 
     md = MarkdownIt("commonmark").use(cells_plugin)
@@ -69,7 +69,7 @@ def test_new_uses_the_sites_own_template(tmp_path):
 
 def test_the_new_posts_cell_runs_as_is(tmp_path):
     """A new user's first build must work: the template's cell runs and draws one figure."""
-    from generator.execute import ExecRequest, execute_posts
+    from generator.kernel import ExecRequest, execute_posts
 
     path = new_post(tmp_path, "First", today=dt.date(2024, 3, 1))
     cells, inline = _cells(path)

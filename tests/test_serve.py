@@ -199,7 +199,7 @@ def test_serve_command_runs_until_ctrl_c(tmp_path: Path):
     finally:
         if proc.poll() is None:
             proc.kill()
-            proc.wait()
+            proc.wait(TIMEOUT)
     assert "Traceback" not in proc.stderr.read()
     reader.join(TIMEOUT)  # it ends at the end of the output
     rest = []

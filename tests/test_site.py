@@ -320,14 +320,14 @@ def test_no_change_build_touches_nothing_and_a_deleted_post_disappears(site):
 
 
 def test_a_build_that_died_half_way_leaves_nothing_behind(site, monkeypatch):
-    from generator import render
+    from generator import pool
 
     root, _ = site({"content/posts/a.md": "---\ntitle: A\ndate: 2024-01-02\n---\nx\n"})
     build(BuildOptions(source=root, jobs=1))  # a staging folder now exists (the swapped-out site)
     (root / "content" / "posts" / "a.md").write_text("---\ntitle: A\ndate: 2024-01-02\n---\nchanged\n")
     (root / "content" / "posts" / "b.md").write_text("---\ntitle: B\ndate: 2024-01-01\n---\ny\n")
 
-    real = render.render_task
+    real = pool.render_document_job
 
     def dies_after_writing(task):
         result = real(task)
@@ -335,7 +335,7 @@ def test_a_build_that_died_half_way_leaves_nothing_behind(site, monkeypatch):
             raise KeyboardInterrupt  # the writer pressed Ctrl-C half-way
         return result
 
-    monkeypatch.setattr("generator.pipeline.render_task", dies_after_writing)
+    monkeypatch.setattr("generator.stages.documents.render_document_job", dies_after_writing)
     with pytest.raises(KeyboardInterrupt):
         build(BuildOptions(source=root, jobs=1))
     assert not (root / "_site" / "posts" / "b").exists(), "the live site was not touched"
@@ -346,3 +346,41 @@ def test_a_build_that_died_half_way_leaves_nothing_behind(site, monkeypatch):
     assert not (out / "posts" / "b").exists(), "what the dead build wrote is not published"
     assert "changed" in (out / "posts" / "a" / "index.html").read_text()
     assert not (out / ".gdblog-unfinished").exists()
+
+
+def test_reading_time(site):
+    """Minutes at 200 words a minute, rounded up, at least one; code counts a third."""
+    from generator.document import reading_minutes
+
+    assert [reading_minutes(w) for w in (0, 1, 200, 201, 400, 401)] == [1, 1, 1, 2, 2, 3]
+    prose = " ".join(["word"] * 450)
+    code = "\n".join(["x = 1 + 2"] * 60)  # 300 words of code count as 100
+    root, _ = site({"content/posts/a.md": f"---\ntitle: A\ndate: 2024-01-02\n---\n{prose}\n\n```python\n{code}\n```\n",
+                    "content/posts/b.md": "---\ntitle: B\ndate: 2024-01-01\n---\nShort.\n"})
+    build(BuildOptions(source=root, jobs=1))
+    long_post = html(root / "_site/posts/a/index.html").text()
+    assert "3 min read" in long_post  # 450 + 300 / 3 = 550 words
+    assert "1 min read" in html(root / "_site/posts/b/index.html").text()
+    assert "3 min read" in html(root / "_site/index.html").text()
+
+
+def test_a_document_no_reader_takes_is_copied_with_a_warning(site):
+    root, _ = site({"content/posts/a.md": "---\ntitle: A\ndate: 2024-01-02\n---\nx\n",
+                    "content/posts/notes.rst": "Notes\n=====\n",
+                    "content/images/plot.png": b"\x89PNG\r\n"})
+    report = build(BuildOptions(source=root, jobs=1))
+    assert [str(w) for w in report.warnings] == [
+        "content/posts/notes.rst: no reader for .rst; copied as a file\n"
+        "  hint: convert it to Markdown (.md), or move it out of content/"]
+    assert (root / "_site/posts/notes.rst").read_text() == "Notes\n=====\n"
+
+
+def test_quarto_documents_are_posts(site):
+    root, _ = site({"content/posts/2024-03-01-q/index.qmd":
+                    "---\ntitle: Q\ncategories: [optimization]\ndescription: About Q.\nformat: html\n---\nBody.\n",
+                    "content/posts/2024-03-01-q/data.csv": "1,2\n"})
+    build(BuildOptions(source=root, jobs=1))
+    page = html(root / "_site/posts/q/index.html")
+    assert page.css_first('meta[name="description"]').attributes["content"] == "About Q."
+    assert [a.text() for a in page.css(".tags a, .meta .tag")] == ["optimization"]
+    assert (root / "_site/posts/q/data.csv").exists() and not (root / "_site/posts/q/index.qmd").exists()

@@ -205,7 +205,7 @@ def _carry_posts(src: Path, out: Path, files: SiteFiles, settings: JekyllSetting
 
 def _check_post_url(entry: Entry, head: bytes, settings: JekyllSettings, report: ImportReport) -> None:
     """Report a post whose URL changes: Jekyll's :title keeps case and some punctuation."""
-    from ..content import slugify
+    from ..urls import slugify
 
     if ":title" not in settings.permalink and ":slug" not in settings.permalink:
         return
@@ -219,7 +219,7 @@ def _check_post_url(entry: Entry, head: bytes, settings: JekyllSettings, report:
 
 
 def _carry_pages(src: Path, out: Path, files: SiteFiles, settings: JekyllSettings, report: ImportReport) -> None:
-    from ..content import slugify, url_to_output
+    from ..urls import slugify, url_to_output
 
     from ..listing import reserved_outputs
 

@@ -2,7 +2,12 @@
 
 Each syntax lives in its own folder as an ``xxx_plugin(md, *, options)``:
 ``math``, ``tables``, ``html``, ``links``, ``headings``, ``jekyll`` (Liquid
-preprocessing), and the later pipeline stages' ``cells`` and ``diagrams``.
+preprocessing), the later pipeline stages' ``cells`` and ``diagrams``, and
+the scholarly layer in Quarto's syntax: ``attributes``, ``divs``,
+``callouts``, ``tabsets``, ``margin``, ``xref``, ``citations``, ``shortcodes``.
+Their rules are placed relative to named rules, so the order of ``md.use``
+calls does not matter (see ``rules.py``).  What they read from and write to
+the markdown-it ``env`` is declared in ``env.py``.
 """
 
 from __future__ import annotations
@@ -40,15 +45,23 @@ def create_parser(options: MarkdownOptions = MarkdownOptions()) -> MarkdownIt:
     from markdown_it import MarkdownIt
 
     from . import jekyll
+    from .callouts import callouts_plugin
     from .cells import cells_plugin
+    from .citations import citations_plugin
     from .diagnostics import track_inline_lines
+    from .attributes import attributes_plugin
     from .diagrams import diagrams_plugin
+    from .divs import divs_plugin
     from .headings import gfm_id, headings_plugin, kramdown_id
     from .highlight import highlight_code
     from .html import html_plugin
     from .links import links_plugin
+    from .margin import margin_plugin
     from .math import math_plugin
+    from .shortcodes import shortcodes_plugin
     from .tables import tables_plugin
+    from .tabsets import tabsets_plugin
+    from .xref import xref_plugin
 
     config: dict[str, Any] = {"html": True, "linkify": options.linkify, "typographer": False}
     if options.highlight:
@@ -86,4 +99,13 @@ def create_parser(options: MarkdownOptions = MarkdownOptions()) -> MarkdownIt:
            dialect=options.dialect)
     md.use(diagrams_plugin, cache_dir=options.cache_dir, plantuml_server=options.plantuml_server)
     md.use(cells_plugin)
+    # the scholarly layer (Quarto's syntax); cross-references number the cells' figures too
+    md.use(attributes_plugin)
+    md.use(divs_plugin)
+    md.use(callouts_plugin)
+    md.use(tabsets_plugin)
+    md.use(margin_plugin)
+    md.use(shortcodes_plugin)
+    md.use(xref_plugin)
+    md.use(citations_plugin, cache_dir=options.cache_dir)
     return md

@@ -1,9 +1,17 @@
-"""Code highlighting with Pygments, emitting CSS classes (styles live in the theme)."""
+"""Code highlighting with Pygments, emitting CSS classes (styles live in the theme).
+
+Highlighted blocks are memoised between builds (:class:`HighlightMemo`, stored
+as ``.cache/build/highlight.json``), so a prose edit starts no Pygments.
+"""
 
 from __future__ import annotations
 
 import hashlib
-from functools import lru_cache, cache
+import json
+import os
+from collections.abc import Iterable
+from functools import cache, lru_cache
+from pathlib import Path
 
 from markdown_it.common.utils import escapeHtml
 
@@ -24,6 +32,44 @@ class HighlightMemo:
 
     def begin(self) -> None:
         self.used, self.new = set(), {}
+
+    @classmethod
+    def load(cls, path: Path | None, code_version: str) -> HighlightMemo:
+        """The memo stored at ``path`` (empty when missing, damaged or stale), installed for this build."""
+        known: dict[str, str] = {}
+        if path is not None:
+            try:
+                with open(path, encoding="utf-8") as fh:
+                    stored = json.load(fh)
+                if stored.get("version") == _stamp(code_version) and isinstance(stored.get("entries"), dict):
+                    known = {str(k): str(v) for k, v in stored["entries"].items()}
+            except (OSError, ValueError, AttributeError):  # only an accelerator
+                known = {}
+        memo = cls(known)
+        use_memo(memo)
+        return memo
+
+    def save(self, path: Path, code_version: str, fresh: dict[str, str], documents: Iterable) -> None:
+        """Keep the entries some page still uses (``documents``' ``highlight_keys``); write if that changed."""
+        entries = {}
+        for doc in documents:
+            for key in doc.highlight_keys:
+                value = fresh.get(key, self.known.get(key))
+                if value is not None:
+                    entries[key] = value
+        if entries.keys() == self.known.keys():
+            return
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = path.with_name(path.name + f".{os.getpid()}.tmp")
+        with open(tmp, "w", encoding="utf-8") as fh:
+            json.dump({"version": _stamp(code_version), "entries": entries}, fh, ensure_ascii=False)
+        os.replace(tmp, path)
+
+
+def _stamp(code_version: str) -> str:
+    import pygments
+
+    return f"{code_version}|{pygments.__version__}"
 
 
 _memo = HighlightMemo()

@@ -171,7 +171,7 @@ def serve(folder: Path, base_path: str = "/") -> Iterator[str]:
     finally:
         server.shutdown()
         server.server_close()
-        thread.join()
+        thread.join(30)
 
 
 def page_urls(folder: Path, root_url: str) -> list[tuple[str, Path]]:

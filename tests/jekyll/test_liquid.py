@@ -31,6 +31,8 @@ def render(text: str, ctx: LiquidContext | None = None) -> str:
     ("{{ site.baseurl }}/a.png", "/blog/a.png"),
     ("{{site.url}} {{ site.title }} {{ page.title }}", "https://example.org Slopes Descent"),
     ("{{ '/assets/x.png' | relative_url }}", "/blog/assets/x.png"),
+    ("{{ page.title | slugify }}", "descent"),
+    ("{{ 'Gradient Descent, Part 2!' | slugify }}", "gradient-descent-part-2"),
     ('{{ "/assets/x.png" | absolute_url }}', "https://example.org/blog/assets/x.png"),
     ("{{ 'https://other.org/x' | relative_url }}", "https://other.org/x"),
     ("{{ page.title | upcase | append: '!' }}", "DESCENT!"),

@@ -7,8 +7,8 @@ from collections.abc import Sequence
 from markdown_it.token import Token
 
 from generator.errors import BuildError, Diagnostic
-from generator.execute.model import Cell, InlineExpr
-from generator.execute.options import ExecDefaults, merge_options
+from generator.markdown.cells.model import Cell, InlineExpr
+from generator.markdown.cells.options import ExecDefaults, merge_options
 
 
 def extract_program(tokens: Sequence[Token], *, line_offset: int = 0,

@@ -44,6 +44,7 @@ from markdown_it.token import Token
 from ...config import PLANTUML_SERVER
 from ...errors import BuildError, Diagnostic
 from ..diagnostics import warn
+from ..rules import place_core
 from .plantuml import PlantUMLFailure, Rendered, Renderer, server_url
 from .svg import inline_svg
 
@@ -68,7 +69,7 @@ def diagrams_plugin(md: MarkdownIt, *, cache_dir: str | None = None, plantuml_se
     renderer = _make_renderer(plantuml, cache_dir)
     md.block.ruler.before("fence", "diagram_block", _diagram_block,
                           {"alt": ["paragraph", "reference", "blockquote", "list"]})
-    md.core.ruler.after("block", "diagram_fences", _diagram_fences)
+    place_core(md, "diagram_fences", _diagram_fences)
     md.add_render_rule("mermaid", render_mermaid)
 
     def render_plantuml(self, tokens: Sequence[Token], idx: int, options, env) -> str:

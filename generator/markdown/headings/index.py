@@ -22,6 +22,8 @@ import re
 from markdown_it import MarkdownIt
 from markdown_it.rules_core import StateCore
 
+from ..rules import place_core
+
 
 def gfm_id(text: str) -> str:
     text = re.sub(r"[^\w\- \t]", "", text.lower())
@@ -42,7 +44,7 @@ def headings_plugin(md: MarkdownIt, *, anchors: bool = True, toc_levels: tuple[i
     :param toc_levels: heading levels (inclusive) listed in the table of contents.
     :param slug: heading source text -> id.
     """
-    md.core.ruler.push("heading_ids", lambda state: _ids(state, anchors, toc_levels, slug))
+    place_core(md, "heading_ids", lambda state: _ids(state, anchors, toc_levels, slug))
 
 
 def _ids(state: StateCore, anchors: bool, toc_levels, slug) -> None:

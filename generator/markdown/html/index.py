@@ -22,6 +22,7 @@ from markdown_it.rules_inline import StateInline
 
 from ..diagnostics import inline_line, warn
 from ..links.index import with_base
+from ..rules import place_core
 
 #: A start tag whose quoted values may contain '>' (group 1: name, group 2: attributes).
 TAG = re.compile(r"<([a-zA-Z][a-zA-Z0-9-]*)((?:[^>\"']|\"[^\"]*\"|'[^']*')*)>")
@@ -39,7 +40,7 @@ def html_plugin(md: MarkdownIt, *, base_path: str = "/", drop_mathjax: bool = Tr
     :param drop_mathjax: remove in-body MathJax script tags (with a warning).
     """
     md.inline.ruler.after("html_inline", "iframe_lenient", _iframe_lenient)
-    md.core.ruler.push("html_repair", lambda state: _repair(state, base_path, drop_mathjax))
+    place_core(md, "html_repair", lambda state: _repair(state, base_path, drop_mathjax))
 
 
 def parse_attributes(text: str) -> list[tuple[str, str | None]]:

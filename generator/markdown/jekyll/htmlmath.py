@@ -34,6 +34,7 @@ from ..math.index import (
     is_escaped,
     single_dollar_opens,
 )
+from ..rules import place_core
 
 #: Elements whose content is never math (MathJax's skipHtmlTags, plus raw-text elements).
 SKIP = ("script", "noscript", "style", "textarea", "pre", "code", "annotation", "annotation-xml", "iframe",
@@ -52,7 +53,7 @@ def html_math_plugin(md: MarkdownIt, *, dollars: bool = True, environments: froz
     :param environments: environments recognised without delimiters.
     :param dialect: ``"gdblog"`` or ``"kramdown"`` (MathJax's own rules, see above).
     """
-    md.core.ruler.push("jekyll_html_math", lambda state: _mark(state, dollars, environments, dialect))
+    place_core(md, "jekyll_html_math", lambda state: _mark(state, dollars, environments, dialect))
 
 
 def _mark(state: StateCore, dollars: bool, environments, dialect: str) -> None:

@@ -31,6 +31,8 @@ from markdown_it.rules_block import StateBlock
 from markdown_it.rules_core import StateCore
 from markdown_it.rules_inline import StateInline
 
+from ..rules import place_core
+
 #: ``{: body}`` / ``{:name: body}``: quoted values may hold ``}``.
 IAL = re.compile(r"\{:(?!:)((?:[^}\"'\n]|\"[^\"\n]*\"|'[^'\n]*')*)\}")
 _ALD_NAME = re.compile(r"([A-Za-z][\w-]*):(?=\s|$)")
@@ -87,7 +89,7 @@ def ial_plugin(md: MarkdownIt, *, block: bool = True, span: bool = True, header_
     if span:
         md.inline.ruler.after("image", "kramdown_span_ial", _span_ial)
         md.inline.ruler2.push("kramdown_span_ial", _attach_spans)
-    md.core.ruler.after("inline", "kramdown_ial_apply", lambda state: _apply(state, header_ids))
+    place_core(md, "kramdown_ial_apply", lambda state: _apply(state, header_ids))
     md.add_render_rule("kramdown_ial", lambda *args: "")
     _wrap_self_contained(md)
 

@@ -14,6 +14,7 @@ from __future__ import annotations
 from markdown_it import MarkdownIt
 from markdown_it.rules_core import StateCore
 
+from ..rules import place_core
 from .liquid import INCLUDE_MARK, read_include
 
 MARKDOWN_NAMES = (".md", ".markdown")
@@ -24,7 +25,7 @@ def includes_plugin(md: MarkdownIt, *, markdown_suffixes: tuple[str, ...] = MARK
 
     :param markdown_suffixes: names ending so are parsed as Markdown; others are raw HTML.
     """
-    md.core.ruler.after("inline", "jekyll_includes", lambda state: _expand(state, markdown_suffixes))
+    place_core(md, "jekyll_includes", lambda state: _expand(state, markdown_suffixes))
 
 
 def _expand(state: StateCore, suffixes) -> None:

@@ -69,7 +69,7 @@ def has_liquid(text: str) -> bool:
 
 def _date(value, fmt: str | None = None) -> str:
     if isinstance(value, str):
-        from ...content import parse_date
+        from ...dates import parse_date
 
         try:
             value = parse_date(value, dt.timezone.utc)
@@ -92,7 +92,7 @@ def _url(value: str, prefix: str) -> str:
 
 
 def _slugify(value: str) -> str:
-    from ...content import slugify
+    from ...urls import slugify
 
     return slugify(value)
 

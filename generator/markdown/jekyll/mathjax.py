@@ -24,6 +24,7 @@ from markdown_it import MarkdownIt
 from markdown_it.rules_core import StateCore
 
 from ..diagnostics import warn
+from ..rules import place_core
 
 _SCRIPT = re.compile(r"<script\b((?:[^>\"']|\"[^\"]*\"|'[^']*')*)>(.*?)</script\s*>[ \t]*\n?", re.IGNORECASE | re.DOTALL)
 _CONFIGURES = re.compile(r"\bwindow\.MathJax\s*=|\bMathJax\s*=\s*\{|\bMathJax\.Hub\.(?:Config|Register)|"
@@ -36,12 +37,7 @@ def mathjax_scripts_plugin(md: MarkdownIt, *, drop_polyfill: bool = True) -> Non
 
     :param drop_polyfill: also drop MathJax 3's es6 polyfill loader.
     """
-    names = [r.name for r in md.core.ruler.__rules__]
-    rule = lambda state: _drop(state, drop_polyfill)
-    if "html_repair" in names:
-        md.core.ruler.before("html_repair", "jekyll_mathjax_scripts", rule)
-    else:
-        md.core.ruler.push("jekyll_mathjax_scripts", rule)
+    place_core(md, "jekyll_mathjax_scripts", lambda state: _drop(state, drop_polyfill))
 
 
 def _drop(state: StateCore, drop_polyfill: bool) -> None:

@@ -19,6 +19,8 @@ from markdown_it.common.utils import escapeHtml
 from markdown_it.rules_core import StateCore
 from markdown_it.token import Token
 
+from ..rules import place_core
+
 
 def toc_plugin(md: MarkdownIt, *, levels: tuple[int, int] = (1, 6), list_id: str = "markdown-toc",
                replace_theme_toc: bool = True) -> None:
@@ -29,11 +31,7 @@ def toc_plugin(md: MarkdownIt, *, levels: tuple[int, int] = (1, 6), list_id: str
     :param replace_theme_toc: hide the theme's contents box (``env["toc"]``)
         on pages that have this one.
     """
-    rule = lambda state: _place(state, replace_theme_toc)
-    if "heading_ids" in [r.name for r in md.core.ruler.__rules__]:
-        md.core.ruler.after("heading_ids", "kramdown_toc", rule)
-    else:
-        md.core.ruler.push("kramdown_toc", rule)
+    place_core(md, "kramdown_toc", lambda state: _place(state, replace_theme_toc))
     md.add_render_rule("kramdown_toc", lambda self, tokens, idx, options, env:
                        render_toc(self, tokens, idx, options, env, levels, list_id))
 

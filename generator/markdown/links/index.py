@@ -19,6 +19,8 @@ from markdown_it.common.utils import unescapeAll
 from markdown_it.helpers import parseLinkDestination, parseLinkLabel, parseLinkTitle
 from markdown_it.rules_core import StateCore
 
+from ..rules import place_core
+
 
 def links_plugin(md: MarkdownIt, *, base_path: str = "/", spaces: bool = True) -> None:
     """Lenient destinations and base-path rewriting.
@@ -31,7 +33,7 @@ def links_plugin(md: MarkdownIt, *, base_path: str = "/", spaces: bool = True) -
                                            parseLinkDestination=_lenient_destination,
                                            parseLinkTitle=parseLinkTitle)
     if base_path != "/":
-        md.core.ruler.push("base_path", lambda state: _rewrite_links(state, base_path))
+        place_core(md, "base_path", lambda state: _rewrite_links(state, base_path))
 
 
 def with_base(url: str, base_path: str) -> str:

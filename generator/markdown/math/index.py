@@ -89,6 +89,7 @@ def math_plugin(md: MarkdownIt, *, dollars: bool = True, brackets: bool = True,
                           {"alt": ["paragraph", "reference", "blockquote", "list", "footnote_def"]})
     md.add_render_rule("math_inline", render_math_inline)
     md.add_render_rule("math_block", render_math_block)
+    guard_setext_headings(md)
 
 
 class _Options:
@@ -378,7 +379,8 @@ def _math_block(state: StateBlock, startLine: int, endLine: int, silent: bool, o
         joined += "\n" + line
         # only the new line can hold a $$ or \] closer; environments count nesting from the start
         stop = close_in(joined, begin if markup == "env" else len(joined) - len(line))
-    if joined[stop:].strip():
+    label = equation_label(joined[stop:])
+    if joined[stop:].strip() and label is None:
         return False  # text after the closing delimiter: it is inline math in a paragraph
     if blank_inside and last + 1 < endLine and not state.isEmpty(last + 1):
         # kramdown takes such a block only when a blank line (or the end) follows it; this also
@@ -389,6 +391,8 @@ def _math_block(state: StateBlock, startLine: int, endLine: int, silent: bool, o
 
     text = state.getLines(startLine, last + 1, state.blkIndent, False)
     text = text[len(text) - len(text.lstrip(" \t")):]
+    if label:
+        text = text[: text.rstrip().rfind("{")].rstrip()
     if opts.kramdown_dialect:
         tex = _kramdown_block_tex(text, markup, skip, closer)
     elif markup == "env":
@@ -405,7 +409,7 @@ def _math_block(state: StateBlock, startLine: int, endLine: int, silent: bool, o
     token.content = tex
     token.markup = markup
     token.map = [startLine, last + 1]
-    token.meta = {"env": markup == "env"}
+    token.meta = {"env": markup == "env", "label": label}
     state.env["math"] = state.env.get("math", 0) + 1
     _check_envs(tex, state.env, startLine)
     state.line = last + 1
@@ -442,4 +446,58 @@ def render_math_block(self, tokens, idx, options, env) -> str:
     tex = escapeHtml(token.content)
     if token.meta.get("env"):
         return f'<div class="math display">{tex}</div>\n'
+    label = token.meta.get("label")
+    if label:
+        # numbered by the xref plugin (meta["tag"]): MathJax shows the tag, the id is the link target
+        tag = f" \\tag{{{escapeHtml(str(token.meta['tag']))}}}" if token.meta.get("tag") else ""
+        return f'<div class="math display" id="{escapeHtml(label)}">\\[{tex}{tag}\\]</div>\n'
     return f'<div class="math display">\\[{tex}\\]</div>\n'
+
+
+# --------------------------------------------------------------------------
+# Quarto's equation labels and setext headings inside $$ (two small, separate additions)
+
+_EQ_LABEL = re.compile(r"^[ \t]*\{#(eq-[A-Za-z0-9_:.-]*[A-Za-z0-9_])\}[ \t]*$")
+
+
+def equation_label(rest: str) -> str | None:
+    """``eq-x`` for the text ``" {#eq-x}"`` after a display formula's closing ``$$`` (Quarto's label)."""
+    match = _EQ_LABEL.match(rest)
+    return match.group(1) if match else None
+
+
+def _opens_display_math(text: str) -> bool:
+    """Whether ``text`` (a paragraph so far) has a ``$$`` that is not closed."""
+    count, pos = 0, 0
+    while True:
+        pos = find_unescaped(text, "$$", pos, len(text))
+        if pos < 0:
+            return count % 2 == 1
+        count += 1
+        pos += 2
+
+
+def guard_setext_headings(md: MarkdownIt) -> None:
+    """A line of only ``=`` or ``-`` inside an open ``$$`` never underlines a heading.
+
+    CommonMark reads "text $$ a\\n=\\n b $$" as a level-1 heading; inside math the
+    ``=`` line is part of the formula, so the paragraph rule takes those lines instead.
+    """
+    rule = next((r for r in md.block.ruler.__rules__ if r.name == "lheading"), None)
+    original = rule.fn if rule is not None else None
+    if original is None or getattr(original, "_math_guard", False):
+        return
+
+    def lheading(state: StateBlock, startLine: int, endLine: int, silent: bool) -> bool:
+        count = len(state.tokens)
+        if not original(state, startLine, endLine, silent):
+            return False
+        inline = state.tokens[count + 1] if len(state.tokens) > count + 1 else None
+        if inline is not None and inline.type == "inline" and _opens_display_math(inline.content):
+            del state.tokens[count:]
+            state.line = startLine
+            return False
+        return True
+
+    lheading._math_guard = True  # type: ignore[attr-defined]
+    md.block.ruler.at("lheading", lheading)

@@ -175,8 +175,8 @@ def _table(state: StateBlock, startLine: int, endLine: int, silent: bool,
         if any(rule(state, line, endLine, True) for rule in terminators):
             break
         text = _line(state, line).strip()
-        if not text:
-            break
+        if not text or ("|" not in text and text.startswith((": ", "Table: "))):
+            break  # a Pandoc table caption right under the table is not a row
         cells, pipe_in_math = split_row(text, finder is not None, finder, escaped_pipes)
         if pipe_in_math:
             warn(state.env, line, "'|' inside math in a table row",

@@ -1,0 +1,71 @@
+"""The data exchanged with the build pipeline: requests in, results out."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from generator.errors import Diagnostic
+from generator.markdown.cells.model import Cell, InlineExpr
+
+__all__ = ["Cell", "CellResult", "ExecRequest", "InlineExpr", "Output", "PostResult", "ProgressEvent"]
+
+
+@dataclass(frozen=True)
+class ExecRequest:
+    """Everything needed to execute one post."""
+
+    key: str              # stable id of the post (its source path relative to the site root)
+    display_path: str     # path shown in messages and tracebacks, e.g. "content/posts/x.md"
+    source_path: Path     # absolute path of the Markdown file
+    cwd: Path             # the post's folder
+    cells: tuple[Cell, ...]
+    inline: tuple[InlineExpr, ...] = ()
+    seed: int = 0
+
+
+@dataclass
+class Output:
+    """One thing a cell showed, in display order."""
+
+    kind: str                  # "stream" | "text" | "html" | "image" | "error"
+    text: str = ""             # for stream/text/html/error
+    name: str = ""             # "stdout"/"stderr" for streams
+    file: Path | None = None   # for images: the stored file in the cache (content-addressed)
+    filename: str = ""         # for images: its name in the output folder, e.g. "fig-loss-1.svg"
+    mime: str = ""             # image/svg+xml, image/png, image/gif
+
+
+@dataclass
+class CellResult:
+    index: int
+    status: str                # "ran" | "cached" | "missing" | "skipped"
+    reason: str                # why it ran (or "cached"), for --explain
+    outputs: list[Output] = field(default_factory=list)
+    options: dict = field(default_factory=dict)  # the merged options the cell had
+    seconds: float = 0.0       # run time when it last ran
+
+
+@dataclass
+class PostResult:
+    cells: list[CellResult]
+    inline_values: list[str | None]   # None when missing (no_exec without a cached value)
+    repro: dict
+    warnings: list[Diagnostic]
+    files_read: dict[str, str]        # path -> content hash, for the pipeline's render cache key
+    fingerprint: str                  # changes iff any output may change
+    started_worker: bool = False      # whether building this result started a worker process
+    inline_reasons: list[str] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class ProgressEvent:
+    """What a progress sink is told about a post being executed."""
+
+    key: str
+    display_path: str
+    state: str        # "running" | "done" | "failed"
+    total: int        # cells to account for (eval: true)
+    ran: int
+    cached: int
+    elapsed: float

@@ -1,0 +1,100 @@
+"""Turn a post's plan (after execution) into the PostResult the pipeline renders."""
+
+from __future__ import annotations
+
+import re
+
+from generator.errors import Diagnostic
+from generator.kernel import environment
+from generator.kernel.cache import ExecCache
+from generator.kernel.hashing import digest
+from generator.kernel.model import CellResult, Output, PostResult
+from generator.kernel.plan import PostPlan
+
+_STATUS = {"ran": "ran", "cached": "cached", "skip": "skipped", "run": "missing"}
+
+
+def assemble(plan: PostPlan, cache: ExecCache, *, no_exec: bool = False,
+             started_worker: bool = False, failed: bool = False) -> PostResult:
+    req = plan.request
+    cells, warnings, files_read = [], [], {}
+    for step in plan.cells:
+        status = _STATUS[step.action]
+        reason = step.reason
+        if status == "missing":
+            if failed:
+                reason = "not run: the post failed before this cell"
+            else:
+                reason = f"not executed (no-exec mode) and no valid cached output: {step.reason}"
+        outputs = []
+        seconds = 0.0
+        if step.entry is not None:
+            outputs = _outputs(step.entry, step.cell, plan, cache)
+            seconds = step.entry.get("seconds", 0.0)
+            files_read.update(step.entry.get("files", {}))
+            written = [p for p in step.entry.get("written", []) if p.startswith("content/")]
+            if written:
+                warnings.append(Diagnostic(
+                    req.display_path, step.cell.line,
+                    f"cell {step.cell.index + 1} wrote into content/: {', '.join(written)}",
+                    "content/ holds sources; write generated files elsewhere (figures are "
+                    "collected automatically), or they may be picked up as pages or assets"))
+        cells.append(CellResult(step.cell.index, status, reason, outputs, dict(step.cell.options), seconds))
+    inline_values = [s.value for s in plan.inline]
+    inline_reasons = [s.reason if s.value is not None else
+                      (f"not evaluated (no-exec mode): {s.reason}" if not failed else "not evaluated: the post failed")
+                      for s in plan.inline]
+    return PostResult(cells=cells, inline_values=inline_values, repro=environment.repro(plan.env),
+                      warnings=warnings, files_read=dict(sorted(files_read.items())),
+                      fingerprint=fingerprint(plan), started_worker=started_worker,
+                      inline_reasons=inline_reasons)
+
+
+def fingerprint(plan: PostPlan) -> str:
+    """One hash of every cell state and inline key: equal iff the outputs are equal."""
+    parts = []
+    for step in plan.cells:
+        parts.append(step.state if step.state and step.action != "run" else f"missing:{step.cell.index}")
+    for step in plan.inline:
+        parts.append(f"{step.key}={step.value}" if step.value is not None else f"missing:{step.expr.index}")
+    return digest("fingerprint", *parts)
+
+
+def _outputs(entry: dict, cell, plan: PostPlan, cache: ExecCache) -> list[Output]:
+    fix = _line_fixer(entry.get("lines", []), plan, plan.request.display_path)
+    prefix = cell.options.get("label") or f"cell{cell.index + 1}"
+    outputs, images = [], 0
+    for out in entry.get("outputs", []):
+        if out["kind"] == "image":
+            images += 1
+            outputs.append(Output("image", file=cache.blob_path(out["blob"], out["ext"]),
+                                  filename=f"{prefix}-{images}.{out['ext']}", mime=out["mime"]))
+        else:
+            text = out.get("text", "")
+            if out["kind"] != "html":
+                text = fix(text)
+            outputs.append(Output(out["kind"], text=text, name=out.get("name", "")))
+    return outputs
+
+
+def _line_fixer(old_lines: list, plan: PostPlan, display_path: str):
+    """Shift Markdown line numbers in cached text after prose above the cells moved.
+
+    A cached traceback says ``File "x.md", line 59``; if prose edits moved the
+    cells since, each number is mapped through the cell that contained it.
+    """
+    new = [(c.line, c.source.count("\n") + 1) for c in plan.request.cells]
+    moves = [(o[0], o[1], n[0]) for o, n in zip(old_lines, new, strict=False) if o[0] != n[0]]
+    if not moves:
+        return lambda text: text
+    path = re.escape(display_path)
+    pattern = re.compile(rf'(File "{path}", line |{path}:)(\d+)')
+
+    def shift(match):
+        line = int(match.group(2))
+        for start, count, now in moves:
+            if start <= line < start + count:
+                return f"{match.group(1)}{line - start + now}"
+        return match.group(0)
+
+    return lambda text: pattern.sub(shift, text) if display_path in text else text

@@ -1,0 +1,115 @@
+"""The execute stage: run the ``{python}`` cells of documents before they are rendered.
+
+Bridges documents and :mod:`generator.kernel`: it finds the documents with
+cells, extracts their programs (cached by file digest, so an unchanged post is
+not even parsed), and runs them all in one call (cached cells start no
+worker).  The results go to ``state.exec_results``; the files stage copies
+their figures beside the pages.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+from pathlib import Path
+
+from ..document import Document
+from ..manifest import key
+from ..markdown.cells.model import Cell, InlineExpr, program_from_json, program_to_json
+from ..render import document_env, liquid_body
+from ..state import BuildState
+from .load import ensure_body
+
+#: The folder that holds ``generator/`` (and, in a checkout, ``gdcore/``): workers import from it.
+PROJECT_ROOT = Path(__file__).resolve().parent.parent.parent
+
+Program = tuple[tuple[Cell, ...], tuple[InlineExpr, ...], int]
+
+
+def has_cells(doc: Document) -> bool:
+    """Cheap test before any parsing: executable fences or inline expressions."""
+    return "cells" in doc.signals
+
+
+def gdcore_folder(site_root: Path) -> Path:
+    """The gdcore the cells will import: the site's own copy first, else the installed one."""
+    own = site_root / "gdcore"
+    if (own / "__init__.py").is_file():
+        return own
+    spec = importlib.util.find_spec("gdcore")  # finds it without importing numpy
+    if spec is not None and spec.origin:
+        return Path(spec.origin).parent
+    return PROJECT_ROOT / "gdcore"
+
+
+def _program(state: BuildState, doc: Document) -> Program:
+    """The cells and inline expressions of ``doc``, from the manifest when its source is unchanged."""
+    from ..markdown.cells.options import resolve_defaults
+
+    defaults = resolve_defaults(state.config.exec or None, doc.meta.get("exec"),
+                                site_path="config.yml", post_path=doc.rel)
+    k = key(state.version, doc.digest, state.config.exec, defaults)
+    known = state.old.programs.get(doc.rel)
+    program: Program | None = None
+    if known is not None and known[0] == k:
+        try:
+            program = program_from_json(known[1])
+        except (KeyError, TypeError, ValueError):
+            program = None  # a damaged entry: parse the post again
+    if program is None:
+        from ..markdown.cells import extract_program
+
+        ensure_body(state, doc)
+        env = document_env(doc, state.ctx)
+        tokens = state.parser().parse(liquid_body(doc, state.ctx, []), env)
+        cells, inline = extract_program(tokens, line_offset=doc.body_line - 1, defaults=defaults, path=doc.rel)
+        program = (cells, inline, defaults.seed)
+    state.new.programs[doc.rel] = (k, program_to_json(*program))
+    return program
+
+
+def run(state: BuildState) -> None:
+    """Execute every document that has cells; raise BuildError listing all failures."""
+    wanted = [d for d in state.site.documents if has_cells(d)]
+    if not wanted:
+        return
+    from ..kernel import ExecRequest, StampMemo, execute_posts, gdcore_source_hash
+
+    requests = []
+    for doc in wanted:
+        cells, inline, seed = _program(state, doc)
+        if cells or inline:
+            requests.append(ExecRequest(key=doc.rel, display_path=doc.rel, source_path=doc.path,
+                                        cwd=doc.path.parent, cells=cells, inline=inline, seed=seed))
+    if not requests:
+        return
+    cache_dir = state.root / ".cache" / "exec"
+    options = state.options
+    gdcore_hash = gdcore_source_hash(gdcore_folder(state.root), memo=StampMemo(cache_dir / "stamps.json"))
+    state.exec_results = execute_posts(
+        requests, cache_dir=cache_dir, site_root=state.root, project_root=PROJECT_ROOT, gdcore_hash=gdcore_hash,
+        jobs=state.jobs, refresh=options.refresh, no_exec=options.no_exec, progress=options.progress)
+    for request in requests:
+        result = state.exec_results[request.key]
+        state.report.warnings.extend(result.warnings)
+        if options.explain:
+            _explain(state, request, result)
+
+
+def _explain(state: BuildState, request, result) -> None:
+    lines = {c.index: c.line for c in request.cells}
+    for cell in result.cells:
+        where = f"{request.display_path}:{lines.get(cell.index, '?')}"
+        state.report.explain.append(f"{where}: cell {cell.index + 1} {cell.status}: {cell.reason}")
+    for expr, reason in zip(request.inline, result.inline_reasons):
+        state.report.explain.append(f"{request.display_path}:{expr.line}: inline expression: {reason}")
+
+
+def figure_files(doc: Document, result) -> list[tuple[str, Path]]:
+    """(output path, cached file) of every figure a post shows, placed beside its page."""
+    folder = doc.out_path.rsplit("/", 1)[0] + "/" if "/" in doc.out_path else ""
+    files = []
+    for cell in result.cells:
+        for output in cell.outputs:
+            if output.kind == "image" and output.file is not None:
+                files.append((folder + output.filename, Path(output.file)))
+    return files
