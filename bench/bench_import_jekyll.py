@@ -9,8 +9,9 @@ folder, and N posts written for kramdown: ``$...$`` with kramdown escapes,
 ``$$`` blocks, bare environments, a table, code, a ``post_url``), then times,
 each in a fresh process as on the command line, ``import_jekyll`` into a new
 folder and a cold ``build.py`` of the result (no cache, no output; the posts
-have no executable cells).  Prints the medians.  Figures, not assertions:
-never run by the tests.
+have no executable cells).  Prints the medians of the wall times, of the CPU
+time (user + system of all processes, less sensitive to other load on a shared
+machine) and the fastest run.  Figures, not assertions: never run by the tests.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from __future__ import annotations
 import argparse
 import os
 import random
+import resource
 import shutil
 import statistics
 import subprocess
@@ -114,13 +116,16 @@ def make_site(folder: Path, n: int) -> None:
         previous = name
 
 
-def timed(cmd: list[str]) -> float:
+def timed(cmd: list[str]) -> tuple[float, float]:
+    """Wall seconds, and CPU seconds (user + system, the command's processes together)."""
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
     start = time.perf_counter()
     proc = subprocess.run(cmd, capture_output=True, text=True, env=USER_ENV, check=False)
     elapsed = time.perf_counter() - start
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
     if proc.returncode != 0:
         raise SystemExit(f"failed: {' '.join(cmd)}\n{proc.stdout}\n{proc.stderr}")
-    return elapsed
+    return elapsed, after.ru_utime - before.ru_utime + after.ru_stime - before.ru_stime
 
 
 def import_command(src: Path, dest: Path) -> list[str]:
@@ -139,21 +144,23 @@ def main() -> None:
     args.workdir.mkdir(parents=True, exist_ok=True)
     print(f"python {sys.version.split()[0]}, {os.cpu_count()} cores, {args.posts} posts, "
           f"{args.runs} runs, medians")
-    imports, builds, totals = [], [], []
+    imports, builds, totals, cpu = [], [], [], []
     with tempfile.TemporaryDirectory(dir=args.workdir) as tmp:
         src = Path(tmp) / "jekyll"
         make_site(src, args.posts)
         for run in range(args.runs):
             dest = Path(tmp) / f"site-{run}"
-            t_import = timed(import_command(src, dest))
-            t_build = timed([sys.executable, str(ROOT / "build.py"), "--source", str(dest), "--quiet"])
+            t_import, c_import = timed(import_command(src, dest))
+            t_build, c_build = timed([sys.executable, str(ROOT / "build.py"), "--source", str(dest), "--quiet"])
             imports.append(t_import)
             builds.append(t_build)
             totals.append(t_import + t_build)
+            cpu.append(c_import + c_build)
             shutil.rmtree(dest)
     print(f"import {statistics.median(imports):5.2f} s   build (cold) {statistics.median(builds):5.2f} s   "
           f"import + build {statistics.median(totals):5.2f} s   "
-          f"({1000 * statistics.median(totals) / args.posts:.1f} ms/post)")
+          f"({1000 * statistics.median(totals) / args.posts:.1f} ms/post)   CPU {statistics.median(cpu):5.2f} s "
+          f"(min {min(totals):.2f} s wall)")
 
 
 if __name__ == "__main__":

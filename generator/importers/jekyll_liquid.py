@@ -5,8 +5,9 @@ gdblog runs the Liquid math posts use (``raw``, ``comment``, ``highlight``,
 ``generator/markdown/jekyll/liquid.py``).  The import reports, with file and
 line: control flow (``if``, ``for``, ``assign``, ``capture``, ``case`` ...,
 once per block, not for its ``else``/``end``), tags that came from plugins
-(``gist``, ``cite``...), ``include_relative``, and ``post_url``/``link``/
-``include`` whose target is not in the site (a build would stop there).
+(``gist``, ``cite``...), ``include_relative``, ``post_url``/``link``/
+``include`` whose target is not in the site (a build would stop there), and
+variables only Jekyll has (``site.data``, ``site.posts``, ``paginator``...).
 """
 
 from __future__ import annotations
@@ -26,6 +27,9 @@ _TAG = re.compile(r"\{%-?\s*([A-Za-z_]\w*)(.*?)-?%\}", re.DOTALL)
 _SKIPPED = re.compile(r"\{%-?\s*raw\s*-?%\}.*?\{%-?\s*endraw\s*-?%\}|"
                       r"\{%-?\s*comment\s*-?%\}.*?\{%-?\s*endcomment\s*-?%\}", re.DOTALL)
 _MATH_INCLUDE = re.compile(r"math|mathjax|katex|latex", re.IGNORECASE)
+#: Liquid variables only Jekyll has: in a gdblog build they render empty (site.*) or stay text.
+_JEKYLL_ONLY = re.compile(r"\{\{-?\s*((?:site\.(?:data|posts|pages|categories|tags|static_files|collections|"
+                          r"documents|html_pages|time|related_posts)|paginator)\b[^}]*?)\s*-?\}\}")
 
 
 @dataclass
@@ -40,9 +44,13 @@ class LiquidTargets:
 def scan_liquid(path: str, text: str, targets: LiquidTargets, report: ImportReport,
                 include_used: Callable[[str], None] | None = None) -> None:
     """Report the Liquid of one carried file that a build cannot do (``path`` is relative to SRC)."""
-    if "{%" not in text:
+    if "{%" not in text and "{{" not in text:
         return
     text = _SKIPPED.sub(lambda m: "\n" * m.group(0).count("\n"), text)
+    for match in _JEKYLL_ONLY.finditer(text):
+        report.skip(path, text.count("\n", 0, match.start()) + 1,
+                    f"Liquid {{{{ {match.group(1)} }}}}: Jekyll's site data and post lists are not there in gdblog",
+                    "write the value into the page")
     for match in _TAG.finditer(text):
         name, rest = match.group(1), match.group(2).strip()
         line = text.count("\n", 0, match.start()) + 1

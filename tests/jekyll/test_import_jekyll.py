@@ -156,9 +156,10 @@ def test_missing_post_url_targets_and_liquid_control_flow_are_reported(tmp_path)
     (src / "_posts/2022-02-02-loose-ends.md").write_text(
         "---\ntitle: Loose ends\n---\nSee [this]({% post_url 2018-01-01-missing %}).\n\n"
         "{% for post in site.posts %}\n* {{ post.title }}\n{% endfor %}\n\n{% include missing.html %}\n"
-        "{% gist 12345 %}\n", encoding="utf-8")
+        "{% gist 12345 %}\n\nBy {{ site.data.authors.ada.name }}.\n", encoding="utf-8")
     report = import_jekyll(src, tmp_path / "site")
-    found = [(d.path, d.line, d.message) for d in report.not_carried if d.path == "_posts/2022-02-02-loose-ends.md"]
+    found = sorted((d.path, d.line, d.message) for d in report.not_carried
+                   if d.path == "_posts/2022-02-02-loose-ends.md")
     assert found == [
         ("_posts/2022-02-02-loose-ends.md", 4, "{% post_url 2018-01-01-missing %}: there is no post "
                                                "'2018-01-01-missing'"),
@@ -166,6 +167,8 @@ def test_missing_post_url_targets_and_liquid_control_flow_are_reported(tmp_path)
                                                "(it is left as text, with a warning)"),
         ("_posts/2022-02-02-loose-ends.md", 10, "{% include missing.html %}: there is no _includes/missing.html"),
         ("_posts/2022-02-02-loose-ends.md", 11, "Liquid tag {% gist %}: a Jekyll or plugin tag gdblog does not have"),
+        ("_posts/2022-02-02-loose-ends.md", 13, "Liquid {{ site.data.authors.ada.name }}: Jekyll's site data and "
+                                                "post lists are not there in gdblog"),
     ]
 
 
