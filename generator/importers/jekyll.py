@@ -227,6 +227,9 @@ def _carry_pages(src: Path, out: Path, files: SiteFiles, settings: JekyllSetting
     for entry in files.of("page"):
         text = _read(src / entry.rel)
         parsed = _front_matter(text)
+        if parsed is None:
+            report.skip(entry.rel, 1, "its front matter is not valid YAML (or never closed): the build stops here",
+                        "fix the front matter in content/pages/")
         meta = parsed[0] if parsed else {}
         permalink = meta.get("permalink")
         url = str(permalink) if permalink else jekyll_page_url(entry.rel, settings.permalink_style)
