@@ -95,7 +95,8 @@ class BuildState:
 
             self._parser = create_parser(MarkdownOptions(
                 base_path=self.config.base_url, cache_dir=str(self.cache_dir) if self.cache_dir else None,
-                plantuml_server=self.config.plantuml_server, heading_ids=self.config.heading_ids))
+                plantuml_server=self.config.plantuml_server, heading_ids=self.config.heading_ids,
+                dialect=self.config.markdown, math_inline=self.config.math_inline))
         return self._parser
 
     @property

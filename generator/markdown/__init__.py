@@ -13,7 +13,7 @@ the markdown-it ``env`` is declared in ``env.py``.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:  # importing markdown-it costs time a no-change build does not need to spend
     from markdown_it import MarkdownIt
@@ -29,6 +29,12 @@ class MarkdownOptions:
     cache_dir: str | None = None
     plantuml_server: str = "https://www.plantuml.com/plantuml"
     heading_ids: str = "gfm"       # or "kramdown"
+    #: ``"gdblog"`` (our rules) or ``"kramdown"``: posts read as Jekyll's kramdown and the
+    #: blog's MathJax read them (config.yml ``markdown:``; see generator/markdown/math/kramdown.py).
+    dialect: str = "gdblog"
+    #: kramdown dialect only: the inline delimiters the blog's MathJax read, ``"$"`` and/or
+    #: ``"\\("`` (config.yml ``math_inline:``).
+    math_inline: tuple[str, ...] = ("\\(",)
 
 
 def create_parser(options: MarkdownOptions = MarkdownOptions()) -> MarkdownIt:
@@ -57,7 +63,7 @@ def create_parser(options: MarkdownOptions = MarkdownOptions()) -> MarkdownIt:
     from .tabsets import tabsets_plugin
     from .xref import xref_plugin
 
-    config = {"html": True, "linkify": options.linkify, "typographer": False}
+    config: dict[str, Any] = {"html": True, "linkify": options.linkify, "typographer": False}
     if options.highlight:
         config["highlight"] = highlight_code
     md = MarkdownIt("commonmark", config)
@@ -65,8 +71,17 @@ def create_parser(options: MarkdownOptions = MarkdownOptions()) -> MarkdownIt:
     if options.linkify:
         md.enable("linkify")
     track_inline_lines(md)
-    md.use(math_plugin)
-    md.use(tables_plugin)
+    if options.dialect == "kramdown":
+        from functools import partial
+
+        from .math.kramdown import math_spans
+
+        dollar, paren = "$" in options.math_inline, "\\(" in options.math_inline
+        md.use(math_plugin, dialect="kramdown", inline_delimiters=options.math_inline)
+        md.use(tables_plugin, find_math=partial(math_spans, dollar=dollar, paren=paren), escaped_pipes=True)
+    else:
+        md.use(math_plugin)
+        md.use(tables_plugin)
     md.use(footnote_plugin)
     md.use(deflist_plugin)
     md.use(tasklists_plugin)
@@ -80,7 +95,8 @@ def create_parser(options: MarkdownOptions = MarkdownOptions()) -> MarkdownIt:
     md.use(jekyll.extensions_plugin)
     md.use(jekyll.toc_plugin)
     md.use(jekyll.mathjax_scripts_plugin)
-    md.use(jekyll.html_math_plugin)
+    md.use(jekyll.html_math_plugin, dollars=options.dialect != "kramdown" or "$" in options.math_inline,
+           dialect=options.dialect)
     md.use(diagrams_plugin, cache_dir=options.cache_dir, plantuml_server=options.plantuml_server)
     md.use(cells_plugin)
     # the scholarly layer (Quarto's syntax); cross-references number the cells' figures too

@@ -52,3 +52,4 @@ class DocumentEnv(TypedDict, total=False):
     # ---- plugin scratch space
     _inline_line: int | None           # diagnostics: first line of the inline run being parsed
     kramdown_alds: dict[str, Any]      # jekyll: kramdown attribute list definitions ({:name: ...})
+    _kramdown_math: tuple[str, Any]    # math (kramdown dialect): the inline run analysed last, and its analysis
