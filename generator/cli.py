@@ -137,6 +137,14 @@ def run_init(args: argparse.Namespace) -> int:
     return 0
 
 
+def run_import(args: argparse.Namespace) -> int:
+    from .importers import format_report, import_jekyll
+
+    report = import_jekyll(args.src, args.dest)
+    print("\n".join(format_report(report)))
+    return 0
+
+
 # ---------------------------------------------------------------- parsing
 
 def _site_options(p: argparse.ArgumentParser, *, out: bool = True) -> None:
@@ -184,6 +192,13 @@ def _add_init(sub) -> None:
                    help="in a folder that is not empty, add only the missing files (never overwrites one)")
 
 
+def _add_import(sub) -> None:
+    p = sub.add_parser("import", help="make a gdblog site from another tool's site (Jekyll)")
+    p.add_argument("kind", choices=["jekyll"], help="the tool the site was made for")
+    p.add_argument("src", type=Path, metavar="SRC", help="the site's folder (never modified)")
+    p.add_argument("dest", type=Path, metavar="DEST", help="an empty or new folder for the gdblog site")
+
+
 #: name -> (add its parser, run it).  The first is the default command.
 COMMANDS: dict[str, tuple[Callable, Callable[[argparse.Namespace], int]]] = {
     "build": (_add_build, run_build),
@@ -191,6 +206,7 @@ COMMANDS: dict[str, tuple[Callable, Callable[[argparse.Namespace], int]]] = {
     "check": (_add_check, run_check),
     "new": (_add_new, run_new),
     "init": (_add_init, run_init),
+    "import": (_add_import, run_import),
 }
 
 #: Options of the program itself, not of a command (anything else runs the default command).

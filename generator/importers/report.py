@@ -62,5 +62,5 @@ def format_report(report: ImportReport) -> list[str]:
         lines += ["  " + line for item in ordered for line in str(item).splitlines()]
     else:
         lines.append("Everything was carried.")
-    lines.append(f"Next: python build.py --source {report.dest}   (or: python build.py check --source {report.dest})")
+    lines.append(f"Next: gdblog check --source {report.dest}, then gdblog serve --source {report.dest}")
     return lines

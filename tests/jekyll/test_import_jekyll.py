@@ -194,3 +194,18 @@ def test_a_destination_inside_the_source_is_left_out_of_the_walk(tmp_path):
     report = import_jekyll(src, src / "gdblog")
     assert report.counts["static files"] == 2
     assert not (src / "gdblog" / "content" / "gdblog").exists()
+
+
+def test_the_command_line(tmp_path):
+    """``gdblog import jekyll SRC DEST`` prints the report; a DEST that is not empty is refused."""
+    from tests.helpers import run_cli
+
+    src = jekyll_copy(tmp_path)
+    run = run_cli("import", "jekyll", str(src), str(tmp_path / "blog"))
+    assert run.returncode == 0, run.stderr
+    assert "Traceback" not in run.stderr and (tmp_path / "blog" / "config.yml").is_file()
+    expected = format_report(import_jekyll(src, tmp_path / "again"))
+    assert run.stdout.strip().splitlines() == [line.replace(str(tmp_path / "again"), str(tmp_path / "blog"))
+                                               for line in expected]
+    again = run_cli("import", "jekyll", str(src), str(tmp_path / "blog"))
+    assert again.returncode == 1 and again.stderr.startswith("error: ") and "Traceback" not in again.stderr

@@ -166,8 +166,6 @@ def test_jekyll_slugify():
     assert jekyll_slugify("Gradient_Descent v1.2!", "pretty", cased=True) == "Gradient-Descent-v1.2!"
 
 
-@pytest.mark.xfail(strict=True, reason="integration: generator/urls.py expand_permalink has no :y_day yet "
-                                       "(Jekyll's ordinal style); remove this mark when it does")
 def test_ordinal_permalinks_give_the_day_of_the_year(tmp_path):
     from generator import BuildOptions, build
     from tests.helpers import write_files
