@@ -1,11 +1,14 @@
-"""The command line, the only front end: ``gdblog [build|serve|check|new] [options]``.
+"""The command line, the only front end: ``gdblog [build|serve|check|new|init] [options]``.
 
 ``python build.py ...`` runs the same commands.  Each command is a function
 ``run_NAME(args) -> exit code`` that turns the parsed arguments into the typed
 options of the library function doing the work (:func:`generator.build`,
 :func:`generator.serve.serve`, :func:`generator.check.check_site`,
-:func:`generator.scaffold.new_post`), and prints its results.  Library modules
-never import this one.
+:func:`generator.scaffold.new_post`, :func:`generator.skeleton.init_site`), and
+prints its results.  Library modules never import this one.
+
+The site is the folder a command is pointed at (``--source``, else the current
+folder), never anything else: a folder that is not a site is refused.
 
 Errors are raised as :class:`BuildError` anywhere in the library and printed
 here, once, as ``error: path:line: message``; the exit code is 1.
@@ -20,15 +23,15 @@ from collections.abc import Callable, Iterable
 from pathlib import Path
 
 from .errors import BuildError, Diagnostic
-from .state import BuildOptions
+from .state import BuildOptions, require_site_folder
 
 
-def default_source() -> Path:
-    """The site in the current folder, else the example site beside ``build.py`` (this checkout)."""
-    cwd = Path.cwd()
-    if (cwd / "content").is_dir() or (cwd / "config.yml").is_file():
-        return cwd
-    return Path(__file__).resolve().parent.parent
+def site_root(args: argparse.Namespace) -> Path:
+    """The site a command works on: ``--source``, else the current folder; refused
+    (BuildError) unless it is a site, so no command ever falls back to another one."""
+    root = (args.source or Path.cwd()).resolve()
+    require_site_folder(root)
+    return root
 
 
 def print_warnings(warnings: Iterable[Diagnostic], stream=None) -> None:
@@ -60,7 +63,7 @@ def build_options(args: argparse.Namespace) -> BuildOptions:
 
         progress = terminal_progress()
     return BuildOptions(
-        source=args.source or default_source(), out=out.resolve() if out else None, base_url=args.base_url,
+        source=site_root(args), out=out.resolve() if out else None, base_url=args.base_url,
         url=args.url, drafts=args.drafts, jobs=args.jobs, refresh=args.refresh, no_exec=args.no_exec,
         explain=args.explain, progress=progress,
     )
@@ -101,10 +104,44 @@ def run_check(args: argparse.Namespace) -> int:
 def run_new(args: argparse.Namespace) -> int:
     from .scaffold import new_post
 
-    path = new_post(args.source or default_source(), args.title)
+    path = new_post(site_root(args), args.title)
     print(f"Created {_shown(path)}")
     if not args.quiet and "\ndraft: true" in path.read_text(encoding="utf-8"):
         print("It is a draft: see it with 'gdblog serve --drafts'; remove 'draft: true' to publish it.")
+    return 0
+
+
+def run_init(args: argparse.Namespace) -> int:
+    import shlex
+
+    from .skeleton import init_site
+
+    result = init_site(args.folder, force=args.force)
+    shown = _shown(result.root)
+    print(f"Created a blog in {shown}{os.sep}:" if result.created else f"Nothing to add to {shown}{os.sep}.")
+    for rel in result.created:
+        print(f"  {rel}")
+    for rel in result.kept:
+        print(f"  {rel} (already there: left as it is)")
+    req = result.requirement
+    if req is not None and req.placeholder_reason and "requirements.txt" in result.created:
+        print(f"warning: {os.path.join(shown, 'requirements.txt')}: its gdblog line is a placeholder: "
+              f"{req.placeholder_reason}\n  hint: before you publish, replace it with a released version "
+              "or a git URL (the file says how)", file=sys.stderr)
+    steps = [] if result.root == Path.cwd().resolve() else [f"cd {shlex.quote(shown)}"]
+    steps += ["gdblog serve", 'gdblog new "My first post"', "gdblog check"][: 3 - len(steps)]
+    print("\nNext:")
+    for step in steps:
+        print(f"  {step}")
+    print("Then push it to GitHub and turn on Pages: see README.md in the blog.")
+    return 0
+
+
+def run_import(args: argparse.Namespace) -> int:
+    from .importers import format_report, import_jekyll
+
+    report = import_jekyll(args.src, args.dest)
+    print("\n".join(format_report(report)))
     return 0
 
 
@@ -147,17 +184,55 @@ def _add_new(sub) -> None:
     p.add_argument("--quiet", "-q", action="store_true", help="print only the created path")
 
 
+def _add_init(sub) -> None:
+    p = sub.add_parser("init", help="start a new blog in a folder")
+    p.add_argument("folder", nargs="?", type=Path, default=Path("."), metavar="DIR",
+                   help="where to create it (default: the current folder, which must be empty)")
+    p.add_argument("--force", action="store_true",
+                   help="in a folder that is not empty, add only the missing files (never overwrites one)")
+
+
+def _add_import(sub) -> None:
+    p = sub.add_parser("import", help="make a gdblog site from another tool's site (Jekyll)")
+    p.add_argument("kind", choices=["jekyll"], help="the tool the site was made for")
+    p.add_argument("src", type=Path, metavar="SRC", help="the site's folder (never modified)")
+    p.add_argument("dest", type=Path, metavar="DEST", help="an empty or new folder for the gdblog site")
+
+
 #: name -> (add its parser, run it).  The first is the default command.
 COMMANDS: dict[str, tuple[Callable, Callable[[argparse.Namespace], int]]] = {
     "build": (_add_build, run_build),
     "serve": (_add_serve, run_serve),
     "check": (_add_check, run_check),
     "new": (_add_new, run_new),
+    "init": (_add_init, run_init),
+    "import": (_add_import, run_import),
 }
+
+#: Options of the program itself, not of a command (anything else runs the default command).
+TOP_LEVEL = ("-h", "--help", "--version")
+
+
+def version_text() -> str:
+    from .installed import version
+
+    return f"gdblog {version() or '(not installed: run from a checkout)'}"
+
+
+class _Version(argparse.Action):
+    """``--version``: like argparse's own, but reads the package metadata only when asked."""
+
+    def __init__(self, option_strings, dest, **kwargs):
+        super().__init__(option_strings, dest, nargs=0, help="print gdblog's version and exit")
+
+    def __call__(self, parser, namespace, values, option_string=None):
+        print(version_text())
+        parser.exit()
 
 
 def parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="gdblog", description="Build a math blog into a static site.")
+    p.add_argument("--version", action=_Version)
     sub = p.add_subparsers(dest="command")
     for add, _ in COMMANDS.values():
         add(sub)
@@ -166,7 +241,7 @@ def parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
-    if not argv or (argv[0] not in COMMANDS and argv[0] not in ("-h", "--help")):
+    if not argv or (argv[0] not in COMMANDS and argv[0] not in TOP_LEVEL):
         argv.insert(0, "build")
     args = parser().parse_args(argv)
     try:

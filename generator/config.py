@@ -57,6 +57,12 @@ class SiteConfig:
     #: How heading ids are made: ``gfm`` (GitHub and Jekyll's default) or ``kramdown``
     #: (Jekyll with ``kramdown: {input: kramdown}``).
     heading_ids: str = "gfm"
+    #: How posts are read: ``gdblog`` (our Markdown and math rules) or ``kramdown``
+    #: (as Jekyll's kramdown and the blog's MathJax read them; see ``gdblog import jekyll``).
+    markdown: str = "gdblog"
+    #: ``markdown: kramdown`` only: the inline math delimiters the blog's MathJax read,
+    #: ``$`` and/or ``\\(`` (its default).  With ``$``, single dollars pair as MathJax pairs them.
+    math_inline: tuple = ("\\(",)
     mathjax_url: str = MATHJAX_URL
     #: TeX macros available in every post: ``{RR: "\\mathbb{R}", norm: ["\\lVert #1 \\rVert", 1]}``.
     math_macros: dict = field(default_factory=dict)
@@ -75,6 +81,12 @@ class SiteConfig:
     highlight_dark: str = "monokai"
     #: Glob patterns (relative to ``content/``) of files to leave out.
     exclude: tuple = ()
+    #: Values for Quarto's ``{{< var key >}}`` shortcode (nested mappings reached with dotted keys).
+    vars: dict = field(default_factory=dict)
+    #: Bibliography file(s) for citations in every post (.bib or CSL-JSON, relative to the site).
+    bibliography: tuple = ()
+    #: Citation style for every post: a .csl file (relative to the site) or a style name such as ``apa``.
+    csl: str = ""
     #: Settings below are usually given on the command line.
     output: str = "_site"
     drafts: bool = False
@@ -103,9 +115,22 @@ class SiteConfig:
 
 _FIELDS = {f.name: f for f in dataclasses.fields(SiteConfig)}
 _INT_KEYS = {"posts_per_page": 1, "feed_limit": 0, "toc_min_headings": 0, "jobs": 1}
-_DICT_KEYS = {"math_macros", "exec", "notebooks"}
+_DICT_KEYS = {"math_macros", "exec", "vars", "notebooks"}
 #: Keys whose value may be null in the file (meaning: the default).
 _NULLABLE = {"jobs"}
+_CHOICES = {"heading_ids": ("gfm", "kramdown"), "markdown": ("gdblog", "kramdown")}
+#: Jekyll's named permalink styles (Jekyll::Configuration STYLE_TO_PERMALINK), ``:output_ext`` as ``.html``.
+PERMALINK_STYLES = {
+    "date": "/:categories/:year/:month/:day/:title.html",
+    "pretty": "/:categories/:year/:month/:day/:title/",
+    "ordinal": "/:categories/:year/:y_day/:title.html",
+    "none": "/:categories/:title.html",
+}
+#: Placeholders a permalink may use.
+PERMALINK_TOKENS = ("year", "month", "day", "i_month", "i_day", "short_year", "y_day", "hour", "minute", "second",
+                    "slug", "title", "categories")
+#: Openers of the inline math delimiters ``math_inline`` may list, with their closers.
+MATH_INLINE = {"$": "$", "\\(": "\\)"}
 
 
 def normalize_base_url(value: str) -> str:
@@ -131,6 +156,13 @@ def _key_lines(text: str) -> dict[str, int]:
         for key, _ in node.value:
             lines[str(key.value)] = key.start_mark.line + 1
     return lines
+
+
+def _check_mapping(key: str, value: dict, fail) -> None:
+    """Mappings whose keys are known: ``notebooks``."""
+    problem = _notebooks_problem(value) if key == "notebooks" else None
+    if problem:
+        raise fail(key, problem, "keys: " + ", ".join(NOTEBOOK_KEYS))
 
 
 def _notebooks_problem(value: dict) -> str | None:
@@ -167,18 +199,18 @@ def _validate(raw: dict[str, Any], path: str, text: str) -> dict[str, Any]:
         elif key in _DICT_KEYS:
             if not isinstance(value, dict):
                 raise fail(key, f"{key} must be a mapping (key: value lines), got {type(value).__name__}")
-            if key == "notebooks":
-                problem = _notebooks_problem(value)
-                if problem:
-                    raise fail(key, problem, "keys: " + ", ".join(NOTEBOOK_KEYS))
+            _check_mapping(key, value, fail)
         elif key == "drafts":
             if not isinstance(value, bool):
                 raise fail(key, f"drafts must be true or false, got {value!r}")
-        elif key == "exclude":
+        elif key == "math_inline":
+            value = _math_inline(value, lambda message, hint=None, key=key: fail(key, message, hint))
+        elif key in ("exclude", "bibliography"):
             if isinstance(value, str):
                 value = [value]
             if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
-                raise fail(key, "exclude must be a list of glob patterns")
+                raise fail(key, f"{key} must be a path or a list of paths" if key == "bibliography"
+                           else "exclude must be a list of glob patterns")
             value = tuple(value)
         else:
             if not isinstance(value, (str, int, float)) or isinstance(value, bool):
@@ -189,17 +221,60 @@ def _validate(raw: dict[str, Any], path: str, text: str) -> dict[str, Any]:
                 value = normalize_base_url(value)
             except ValueError as exc:
                 raise fail(key, str(exc)) from None
-        if key == "heading_ids" and value not in ("gfm", "kramdown"):
-            raise fail(key, f"heading_ids must be gfm or kramdown, got {value!r}")
-        if key in ("permalink", "page_permalink") and not value.startswith("/"):
-            raise fail(key, f"{key} must start with '/', got {value!r}")
+        if key in _CHOICES and value not in _CHOICES[key]:
+            close = difflib.get_close_matches(value, _CHOICES[key], n=1)
+            raise fail(key, f"{key} must be {' or '.join(_CHOICES[key])}, got {value!r}",
+                       f"did you mean {close[0]!r}?" if close else None)
+        if key in ("permalink", "page_permalink"):
+            value = _permalink(key, value, lambda message, hint=None, key=key: fail(key, message, hint))
         if key == "url":
             value = value.rstrip("/")
             if value and not re.match(r"^https?://[^/\s]+$", value):
                 raise fail(key, f"url must be scheme and host only, like https://user.github.io, got {value!r}",
                            "put a path prefix such as /repo/ in base_url")
         values[key] = value
+    if "math_inline" in values and values.get("markdown") != "kramdown":
+        raise fail("math_inline", "math_inline only applies with 'markdown: kramdown'",
+                   "add 'markdown: kramdown' (posts moved from Jekyll), or remove math_inline")
     return values
+
+
+def _permalink(key: str, value: str, fail) -> str:
+    """A permalink pattern: Jekyll's named styles become their patterns, ``:output_ext`` is ``.html``."""
+    if key == "permalink" and value in PERMALINK_STYLES:
+        return PERMALINK_STYLES[value]
+    if value == "weekdate":
+        raise fail("the permalink style weekdate is not supported (it needs :week and :short_day)",
+                   "write a pattern, e.g. /:categories/:year/:month/:day/:title.html")
+    if not value.startswith("/"):
+        close = difflib.get_close_matches(value, PERMALINK_STYLES, n=1) if key == "permalink" else []
+        raise fail(f"{key} must start with '/'" + (" or be date, pretty, ordinal or none" if key == "permalink"
+                                                 else "") + f", got {value!r}",
+                   f"did you mean {close[0]!r}?" if close else None)
+    value = value.replace(":output_ext", ".html")
+    for token in re.findall(r":([a-z_]+)", value):
+        if token not in PERMALINK_TOKENS:
+            close = difflib.get_close_matches(token, PERMALINK_TOKENS, n=1)
+            raise fail(f"{key}: unknown placeholder :{token}",
+                       f"did you mean :{close[0]}?" if close else "placeholders: :" + " :".join(PERMALINK_TOKENS))
+    return value
+
+
+def _math_inline(value: Any, fail) -> tuple[str, ...]:
+    """``["$", "\\("]``; MathJax's own pairs (``[["$", "$"], ["\\(", "\\)"]]``) are accepted too."""
+    items = [value] if isinstance(value, str) else value
+    if not isinstance(items, list):
+        raise fail('math_inline must be a list such as ["$", "\\\\("]')
+    openers: list[str] = []
+    for item in items:
+        if isinstance(item, list) and len(item) == 2 and item[0] in MATH_INLINE and MATH_INLINE[item[0]] == item[1]:
+            item = item[0]
+        if not isinstance(item, str) or item not in MATH_INLINE:
+            raise fail(f"math_inline: {item!r} is not an inline delimiter gdblog reads",
+                       'use "$" and/or "\\(" (in YAML: "$" and "\\\\(")')
+        if item not in openers:
+            openers.append(item)
+    return tuple(openers)
 
 
 def load_config(site_root: Path, overrides: dict[str, Any] | None = None) -> SiteConfig:

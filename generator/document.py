@@ -57,6 +57,9 @@ class Document:
     payload: Any = None
     #: What the body uses that cache keys and stages ask about without reading it (see body_signals).
     signals: frozenset = frozenset()
+    #: Other files the reader looked at (``_metadata.yml`` defaults), as (path, mtime_ns, size), with
+    #: (path, -1, -1) for one that did not exist: the document is read again when any of them changes.
+    also_read: tuple = ()
 
     @property
     def folder(self) -> Path:
@@ -67,6 +70,7 @@ class Document:
         data = {f.name: getattr(self, f.name) for f in dataclasses.fields(self)}
         data["body"] = None
         data["signals"] = sorted(self.signals)
+        data["also_read"] = [list(a) for a in self.also_read]
         data["path"] = str(self.path)
         data["bundle"] = str(self.bundle) if self.bundle is not None else None
         data["date"] = self.date.isoformat()
@@ -87,6 +91,7 @@ class Document:
         values["stamp"] = tuple(values["stamp"])
         values["load_warnings"] = [Diagnostic(*w) for w in values["load_warnings"]]
         values["signals"] = frozenset(values["signals"])
+        values["also_read"] = tuple(tuple(a) for a in values["also_read"])
         return cls(**values)
 
 

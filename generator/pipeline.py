@@ -19,7 +19,7 @@ from pathlib import Path
 from . import manifest
 from .config import SiteConfig, load_config
 from .document import Site
-from .errors import BuildError
+from .errors import BuildError, Diagnostic
 from .listing import reserved_outputs
 from .outputs import Outputs
 from .pool import RenderPool
@@ -80,10 +80,21 @@ def start(options: BuildOptions) -> BuildState:
         old = manifest.load(root / ".cache" / "build" / "manifest.json", version, out_dir)
     if options.refresh:
         old = manifest.Manifest(version, str(out_dir), docs=old.docs)
+    report = BuildReport(out_dir=out_dir)
+    if not config.url:
+        report.warnings.append(NO_URL)
     return BuildState(options=options, root=root, config=config, out_dir=out_dir, jobs=default_jobs(config),
                       version=version, old=old, new=manifest.Manifest(version, str(out_dir)),
-                      outputs=Outputs(Staging(out_dir), old.outputs), report=BuildReport(out_dir=out_dir),
+                      outputs=Outputs(Staging(out_dir), old.outputs), report=report,
                       cache_dir=root / ".cache", pool=RenderPool(default_jobs(config)))
+
+
+#: Without ``url`` (config.yml or --url) the feed, sitemap and robots.txt can only hold
+#: relative URLs, which feed readers and search engines do not resolve: say so once per build.
+NO_URL = Diagnostic(
+    "config.yml", None, "url is not set, so feed.xml, sitemap.xml and robots.txt hold relative URLs",
+    "set url: https://<user>.github.io (your site's scheme and host) in config.yml, or build with --url; "
+    "the Pages workflow passes --url")
 
 
 def prepare_render(state: BuildState) -> None:
@@ -98,7 +109,8 @@ def prepare_render(state: BuildState) -> None:
     state.ctx = SiteContext(site=site_dict, base_path=config.base_url, absolute_base=config.absolute_base,
                             toc_min_headings=config.toc_min_headings, excerpt_separator=config.excerpt_separator,
                             post_urls=post_urls, includes=includes_of(root),
-                            allow_errors=config.exec.get("error") is True, site_root=str(root))
+                            allow_errors=config.exec.get("error") is True, site_root=str(root),
+                            site_vars=config.vars, bibliography=config.bibliography, csl=config.csl)
     state.fingerprints = Fingerprints(
         site=manifest.key(config.fingerprint(), site_dict["nav"]),
         plantuml=plantuml_fingerprint(),

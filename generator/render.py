@@ -32,6 +32,9 @@ class SiteContext:
     allow_errors: bool = False      # site default of the 'error' option (cells and diagrams)
     includes: dict = field(default_factory=dict)  # name -> text of _includes/NAME, for {% include %}
     site_root: str = ""             # absolute site folder
+    site_vars: dict = field(default_factory=dict)  # config.yml vars:, for {{< var >}}
+    bibliography: tuple = ()        # config.yml bibliography: paths relative to the site
+    csl: str = ""                   # config.yml csl: a style file or name
 
 
 @dataclass
@@ -77,7 +80,8 @@ def document_env(doc: Document, ctx: SiteContext, exec_result: Any = None) -> Do
     post_exec = doc.meta.get("exec") if isinstance(doc.meta.get("exec"), dict) else {}
     env: DocumentEnv = {"path": doc.rel, "body_line": doc.body_line, "meta": doc.meta,
                         "source_dir": str(doc.folder), "site_root": ctx.site_root,
-                        "allow_errors": post_exec.get("error", ctx.allow_errors) is True}
+                        "allow_errors": post_exec.get("error", ctx.allow_errors) is True,
+                        "site_vars": ctx.site_vars, "bibliography": list(ctx.bibliography), "csl": ctx.csl}
     notebooks = ctx.site.get("notebooks") or {}
     if notebooks.get("scripts") is True:
         env["output_scripts"] = True

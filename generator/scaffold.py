@@ -1,6 +1,7 @@
 """``python build.py new "Title"``: start a post from a template.
 
-The template is ``templates/new_post.md``; a site overrides it with its own
+The template is the built-in ``templates/new_post.md`` (package data, see
+:mod:`generator.resources`); a site overrides it with its own
 ``templates/new_post.md``, like every other template.  It is rendered with
 Jinja (the templates' language) and gets ``title``, ``date`` (YYYY-MM-DD) and
 ``slug``, plus a ``yaml`` filter that quotes a value for front matter (a title
@@ -14,17 +15,18 @@ import json
 from pathlib import Path
 
 from .errors import BuildError
-from .theme import BUILTIN_TEMPLATES
+from .resources import builtin
+from .state import require_site_folder
 from .urls import slugify
 
 TEMPLATE = "new_post.md"
 
 
 def _template(root: Path) -> Path:
-    for folder in (root / "templates", BUILTIN_TEMPLATES):
+    for folder in (root / "templates", builtin("templates")):
         if (folder / TEMPLATE).is_file():
             return folder / TEMPLATE
-    raise BuildError(f"no {TEMPLATE} template in {root / 'templates'} or {BUILTIN_TEMPLATES}")
+    raise BuildError(f"no {TEMPLATE} template in {root / 'templates'} or {builtin('templates')}")
 
 
 def _yaml(value) -> str:
@@ -50,15 +52,17 @@ def render_new_post(template: Path, *, title: str, date: dt.date, slug: str) -> 
 
 
 def new_post(root: Path, title: str, today: dt.date | None = None) -> Path:
-    """Write ``content/posts/YYYY-MM-DD-slug.md`` under ``root``; return its path.
+    """Write ``content/posts/YYYY-MM-DD-slug.md`` under the site ``root``; return its path.
 
-    ``today`` is for tests: the date of a new post is the one place the build
-    tool reads the clock.
+    ``root`` must be a site (see :func:`~generator.state.require_site_folder`):
+    a post is never written into a folder that is not one.  ``today`` is for
+    tests: the date of a new post is the one place the build tool reads the clock.
     """
     title = " ".join(title.split())
     if not title:
-        raise BuildError("a new post needs a title", hint='python build.py new "My first post"')
+        raise BuildError("a new post needs a title", hint='gdblog new "My first post"')
     root = Path(root).resolve()
+    require_site_folder(root)
     date = today or dt.date.today()
     slug = slugify(title)
     posts = root / "content" / "posts"

@@ -95,7 +95,8 @@ class BuildState:
 
             self._parser = create_parser(MarkdownOptions(
                 base_path=self.config.base_url, cache_dir=str(self.cache_dir) if self.cache_dir else None,
-                plantuml_server=self.config.plantuml_server, heading_ids=self.config.heading_ids))
+                plantuml_server=self.config.plantuml_server, heading_ids=self.config.heading_ids,
+                dialect=self.config.markdown, math_inline=self.config.math_inline))
         return self._parser
 
     @property
@@ -113,5 +114,20 @@ def default_jobs(config: SiteConfig) -> int:
 
 
 def require_site_folder(root: Path) -> None:
+    """Refuse a folder that is not a site: one with neither ``config.yml`` nor ``content/``.
+
+    Every command works on the folder it is pointed at and nothing else; this
+    is what stops a build in the wrong folder (or ``new`` writing into it).
+    """
+    if (root / "config.yml").is_file() or (root / "content").is_dir():
+        return
+    import shlex
+
+    start = f"start one with: gdblog init {shlex.quote(str(root))}"
     if not root.is_dir():
-        raise BuildError(f"site folder {root} does not exist")
+        raise BuildError(f"site folder {root} does not exist; {start}")
+    # Run from inside a site (content/posts/, say)?  Say where it is; never build it unasked.
+    site = next((p for p in root.parents if (p / "config.yml").is_file()), None)
+    hint = (f"{root} is inside the site {site}: run the command there, or pass --source "
+            f"{shlex.quote(str(site))}") if site else None
+    raise BuildError(f"{root} is not a gdblog site (no config.yml or content/); {start}", hint=hint)

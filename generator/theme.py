@@ -15,10 +15,26 @@ from functools import lru_cache
 from pathlib import Path
 
 from .errors import BuildError
+from .resources import builtin
 
-PROJECT_ROOT = Path(__file__).resolve().parent.parent
-BUILTIN_TEMPLATES = PROJECT_ROOT / "templates"
-BUILTIN_THEME_ASSETS = PROJECT_ROOT / "assets" / "theme"
+#: The built-in assets copied into every site under ``assets/`` (the site's own
+#: ``assets/`` wins): the theme's CSS/JS and the embeddable pages.
+BUILTIN_ASSET_FOLDERS = ("theme", "embeds")
+
+
+def builtin_assets() -> dict[str, Path]:
+    """Output path below ``assets/`` -> built-in folder, e.g. ``"theme"`` -> the theme's files."""
+    return {name: builtin(name) for name in BUILTIN_ASSET_FOLDERS}
+
+
+def __getattr__(name: str) -> Path:
+    # The folders as module constants, for code written before they became package
+    # data; resolved on first use so that importing this module never fails.
+    if name == "BUILTIN_TEMPLATES":
+        return builtin("templates")
+    if name == "BUILTIN_THEME_ASSETS":
+        return builtin("theme")
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 def _isodate(value: dt.datetime | None) -> str:
@@ -38,7 +54,7 @@ class Theme:
     """The Jinja environment of one build, with per-template fingerprints."""
 
     def __init__(self, site_root: Path, base_path: str, absolute_base: str, cache_dir: Path | None = None):
-        self.dirs = [d for d in (site_root / "templates", BUILTIN_TEMPLATES) if d.is_dir()]
+        self.dirs = [d for d in (site_root / "templates", builtin("templates")) if d.is_dir()]
         self._base_path, self._absolute_base = base_path, absolute_base
         self._cache_dir = cache_dir
         self._env = None

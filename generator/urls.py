@@ -26,6 +26,7 @@ def expand_permalink(pattern: str, doc: Document) -> str:
     values = {
         "year": f"{d.year:04d}", "month": f"{d.month:02d}", "day": f"{d.day:02d}",
         "i_month": str(d.month), "i_day": str(d.day), "short_year": f"{d.year % 100:02d}",
+        "y_day": f"{d.timetuple().tm_yday:03d}",
         "hour": f"{d.hour:02d}", "minute": f"{d.minute:02d}", "second": f"{d.second:02d}",
         "slug": doc.slug, "title": doc.slug,
         "categories": "/".join(slugify(c) for c in doc.categories),

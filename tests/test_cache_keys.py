@@ -185,9 +185,11 @@ def test_the_generators_own_code(site, monkeypatch):
     """Other generator code: the last build's manifest is not trusted, every file is made anew."""
     first_build(site)
     monkeypatch.setattr("generator.manifest.code_version", lambda: "another version")
-    assert rebuild(site) == PAGES | LISTS | TAG_PAGES | {
-        ".nojekyll", "assets/theme/pygments.css", "assets/theme/style.css", "assets/theme/notebook.css",
-        "assets/theme/notebook.js"}
+    from generator.theme import builtin_assets
+
+    builtin = {f"assets/{name}/" + p.relative_to(folder).as_posix()
+               for name, folder in builtin_assets().items() for p in folder.rglob("*") if p.is_file()}
+    assert rebuild(site) == PAGES | LISTS | TAG_PAGES | builtin | {".nojekyll", "assets/theme/pygments.css"}
 
 
 def test_the_source_file(site):
@@ -197,3 +199,14 @@ def test_the_source_file(site):
     assert rebuild(site) == {"posts/second/index.html", "feed.xml", "index.html", "tags/beta/index.html"}
     write_files(site, {"content/posts/2024-01-01-first.md": "---\ntags: [alpha]\n---\nThe first post.\n\nMore!\n"})
     assert rebuild(site) == {"posts/first/index.html", "feed.xml"}, "the excerpt (first paragraph) is the same"
+
+
+def test_folder_defaults(site):
+    """A _metadata.yml added above some posts: exactly those are read again and their pages change."""
+    first_build(site)
+    write_files(site, {"content/posts/_metadata.yml": "author: Ada\n"})
+    written = rebuild(site)
+    assert written & PAGES == POSTS
+    assert "Ada" in (site / "_site/posts/first/index.html").read_text()
+    (site / "content/posts/_metadata.yml").unlink()
+    assert rebuild(site) & PAGES == POSTS

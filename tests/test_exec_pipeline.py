@@ -153,3 +153,18 @@ def test_a_returned_figure_keeps_its_place_in_creation_order(tmp_path):
     assert [f.css_first("figcaption").text() for f in figures] == ["first", "second"]
     titles = [(page / f.css_first("img").attributes["src"]).read_text() for f in figures]
     assert "FIRST-FIGURE" in titles[0] and "SECOND-FIGURE" in titles[1]
+
+
+def test_quarto_options_change_what_a_cell_makes(tmp_path):
+    """``warning: false`` drops the cell's warnings; ``fig-width``/``fig-height`` size its figures."""
+    write_files(tmp_path, {"content/posts/q.md": (
+        "---\ntitle: Q\ndate: 2024-01-01\n---\n"
+        "```{python}\n#| warning: false\nimport warnings\nwarnings.warn('quiet, please')\nprint('done')\n```\n\n"
+        "```{python}\nwarnings.warn('loud')\n```\n\n"
+        "```{python}\n#| fig-width: 3\n#| fig-height: 2\nimport matplotlib.pyplot as plt\n"
+        "fig = plt.figure()\nprint([float(v) for v in fig.get_size_inches()])\n```\n")})
+    build(BuildOptions(source=tmp_path, jobs=1))
+    outputs = [o.text() for o in html(tmp_path / "_site/posts/q/index.html").css(".cell-output")]
+    assert outputs[0] == "done\n"
+    assert "loud" in outputs[1] and not any("quiet" in o for o in outputs)
+    assert outputs[2] == "[3.0, 2.0]\n"

@@ -58,7 +58,8 @@ def test_new_creates_a_dated_draft_and_refuses_to_overwrite(tmp_path):
 
 
 def test_new_uses_the_sites_own_template(tmp_path):
-    write_files(tmp_path, {"templates/new_post.md": "---\ntitle: {{ title | yaml }}\n---\n{{ slug }} on {{ date }}\n"})
+    write_files(tmp_path, {"config.yml": "title: Mine\n",
+                           "templates/new_post.md": "---\ntitle: {{ title | yaml }}\n---\n{{ slug }} on {{ date }}\n"})
     path = new_post(tmp_path, "  Why: 'quotes' #1 ", today=dt.date(2024, 3, 1))
     assert path == tmp_path / "content" / "posts" / "2024-03-01-why-quotes-1.md"
     meta, body, _ = split_front_matter(path.read_text(encoding="utf-8"), path.name)
@@ -71,6 +72,7 @@ def test_the_new_posts_cell_runs_as_is(tmp_path):
     """A new user's first build must work: the template's cell runs and draws one figure."""
     from generator.kernel import ExecRequest, execute_posts
 
+    (tmp_path / "content").mkdir()
     path = new_post(tmp_path, "First", today=dt.date(2024, 3, 1))
     cells, inline = _cells(path)
     rel = "content/posts/2024-03-01-first.md"

@@ -180,7 +180,7 @@ def test_hiding_cells(tmp_path, cell, shown):
     assert ("shown" in content.text()) is output
     assert "#hide" not in content.text() and "#collapse" not in content.text() and "#|" not in content.text()
     assert "A removed note" not in content.text() and "After." in content.text()
-    details = content.css_first("details.nb-fold")
+    details = content.css_first("details.code-fold")
     if fold is None:
         assert details is None
     else:

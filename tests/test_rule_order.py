@@ -8,6 +8,12 @@ import pytest
 from markdown_it import MarkdownIt
 
 from generator.markdown import jekyll
+from generator.markdown.attributes import attributes_plugin
+from generator.markdown.callouts import callouts_plugin
+from generator.markdown.citations import citations_plugin
+from generator.markdown.margin import margin_plugin
+from generator.markdown.tabsets import tabsets_plugin
+from generator.markdown.xref import xref_plugin
 from generator.markdown.cells import cells_plugin
 from generator.markdown.diagrams import diagrams_plugin
 from generator.markdown.headings import headings_plugin
@@ -19,9 +25,10 @@ PLUGINS = [
     (links_plugin, {"base_path": "/repo/"}), (html_plugin, {"base_path": "/repo/"}), (headings_plugin, {}),
     (jekyll.includes_plugin, {}), (jekyll.ial_plugin, {}), (jekyll.toc_plugin, {}),
     (jekyll.mathjax_scripts_plugin, {}), (jekyll.html_math_plugin, {}), (cells_plugin, {}),
-    (diagrams_plugin, {"plantuml": False}),
+    (diagrams_plugin, {"plantuml": False}), (attributes_plugin, {}), (callouts_plugin, {}), (tabsets_plugin, {}),
+    (margin_plugin, {}), (xref_plugin, {}), (citations_plugin, {}),
 ]
-EXPECTED = ["diagram_fences", "exec_cells", "kramdown_ial_apply", "jekyll_includes", "base_path", "jekyll_mathjax_scripts",
+EXPECTED = ["diagram_fences", "tabsets", "callouts", "pandoc_heading_attrs", "exec_cells", "kramdown_ial_apply", "jekyll_includes", "citations", "xref", "margin_notes", "base_path", "jekyll_mathjax_scripts",
             "html_repair", "heading_ids", "kramdown_toc", "jekyll_html_math"]
 
 

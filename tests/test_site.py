@@ -362,3 +362,25 @@ def test_reading_time(site):
     assert "3 min read" in long_post  # 450 + 300 / 3 = 550 words
     assert "1 min read" in html(root / "_site/posts/b/index.html").text()
     assert "3 min read" in html(root / "_site/index.html").text()
+
+
+def test_a_document_no_reader_takes_is_copied_with_a_warning(site):
+    root, _ = site({"content/posts/a.md": "---\ntitle: A\ndate: 2024-01-02\n---\nx\n",
+                    "content/posts/notes.rst": "Notes\n=====\n",
+                    "content/images/plot.png": b"\x89PNG\r\n"})
+    report = build(BuildOptions(source=root, jobs=1, url="https://me.github.io"))  # no warning about url
+    assert [str(w) for w in report.warnings] == [
+        "content/posts/notes.rst: no reader for .rst; copied as a file\n"
+        "  hint: convert it to Markdown (.md), or move it out of content/"]
+    assert (root / "_site/posts/notes.rst").read_text() == "Notes\n=====\n"
+
+
+def test_quarto_documents_are_posts(site):
+    root, _ = site({"content/posts/2024-03-01-q/index.qmd":
+                    "---\ntitle: Q\ncategories: [optimization]\ndescription: About Q.\nformat: html\n---\nBody.\n",
+                    "content/posts/2024-03-01-q/data.csv": "1,2\n"})
+    build(BuildOptions(source=root, jobs=1))
+    page = html(root / "_site/posts/q/index.html")
+    assert page.css_first('meta[name="description"]').attributes["content"] == "About Q."
+    assert [a.text() for a in page.css(".tags a, .meta .tag")] == ["optimization"]
+    assert (root / "_site/posts/q/data.csv").exists() and not (root / "_site/posts/q/index.qmd").exists()

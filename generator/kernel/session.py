@@ -20,7 +20,7 @@ from generator.errors import Diagnostic
 from generator.kernel.cache import ExecCache
 from generator.kernel.hashing import StampMemo, digest
 from generator.kernel.model import ProgressEvent
-from generator.markdown.cells.options import BUILTIN
+from generator.markdown.cells.options import BUILTIN, figure_size
 from generator.kernel.plan import (CellStep, InlineStep, PostPlan, cell_components, cell_key,
                                     inline_key, state_after)
 from generator.kernel.runner import Reply, WorkerProcess, Zygote
@@ -206,7 +206,8 @@ class _Session:
             tmp = str(self.ctx.cache.scratch_dir() / f"{key}.{os.getpid()}.pkl")
         timeout = float(opts.get("timeout", BUILTIN["timeout"]))
         msg = {"op": "run", "source": cell.source, "line": cell.line, "silent": silent,
-               "fig_format": opts.get("fig-format", "svg"), "checkpoint": tmp, "timeout": timeout}
+               "fig_format": opts.get("fig-format", "svg"), "checkpoint": tmp, "timeout": timeout,
+               "warnings": opts.get("warning", True), "figsize": figure_size(opts)}
         reply = self._ask(msg, timeout=timeout, cell=cell.index)
         if reply is None:
             return False

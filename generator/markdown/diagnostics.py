@@ -9,12 +9,15 @@ each inline run came from.
 
 from __future__ import annotations
 
+from collections.abc import MutableMapping
+from typing import Any
+
 from markdown_it import MarkdownIt
 from markdown_it.rules_core import StateCore
 from markdown_it.rules_inline import StateInline
 
 
-def warn(env: dict, line: int | None, message: str, hint: str | None = None) -> None:
+def warn(env: MutableMapping[str, Any], line: int | None, message: str, hint: str | None = None) -> None:
     env.setdefault("diagnostics", []).append((line, message, hint))
 
 

@@ -23,6 +23,12 @@ class DocumentEnv(TypedDict, total=False):
     source_dir: str
     #: Absolute site folder.
     site_root: str
+    #: config.yml's ``vars:``, for ``{{< var key >}}``.
+    site_vars: dict[str, Any]
+    #: config.yml's ``bibliography:`` (paths relative to the site) and ``csl:``; a post's own
+    #: ``bibliography``/``csl`` front matter (in ``meta``) wins.
+    bibliography: list[str]
+    csl: str
     #: Default of the ``error`` option: show cell and diagram errors in the page instead of failing.
     allow_errors: bool
     #: The post's execution results (a ``generator.kernel.PostResult``), when it has cells.
@@ -50,4 +56,5 @@ class DocumentEnv(TypedDict, total=False):
     # ---- plugin scratch space
     _inline_line: int | None           # diagnostics: first line of the inline run being parsed
     kramdown_alds: dict[str, Any]      # jekyll: kramdown attribute list definitions ({:name: ...})
+    _kramdown_math: tuple[str, Any]    # math (kramdown dialect): the inline run analysed last, and its analysis
     _nb_links: bool                    # notebook: the links header was added (nested parses add none)

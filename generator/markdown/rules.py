@@ -22,11 +22,17 @@ CORE_ORDER: tuple[str, ...] = (
     "diagram_fences",           # diagrams: mermaid/plantuml fences become diagram tokens
     "notebook_cells",           # notebook: {nbcell K} fences become notebook cells; download links
     "inline",                   # standard: inline tokens exist
+    "tabsets",                  # tabsets: ## headings inside .panel-tabset divs become tabs
+    "callouts",                 # callouts: .callout-* divs take their title (kept out of the TOC)
+    "pandoc_heading_attrs",     # attributes: {#id .class} at the end of a heading line
     "exec_cells",               # cells: {python} fences and inline expressions are numbered
     "kramdown_ial_apply",       # jekyll: {: .class #id} lists set attributes (heading ids included)
     "jekyll_includes",          # jekyll: {% include %} placeholders become the included content
     "linkify",                  # standard ... to
     "text_join",                # standard: the last of the standard chain
+    "citations",                # citations: [@key] and @key, and the bibliography
+    "xref",                     # xref: figures, tables, equations, sections numbered; @fig-x resolved
+    "margin_notes",             # margin: footnotes as margin notes (reference-location: margin)
     "base_path",                # links: root-relative URLs get the base path
     "jekyll_mathjax_scripts",   # jekyll: in-body MathJax set-up scripts are dropped
     "html_repair",              # html: unclosed iframes closed, URLs in raw HTML based

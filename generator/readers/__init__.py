@@ -18,6 +18,7 @@ from __future__ import annotations
 from .base import ReadContext, Reader, Source
 from .markdown import read_markdown
 from .notebook import read_notebook
+from .quarto import read_quarto
 
 
 __all__ = ["DOCUMENT_LIKE", "READERS", "ReadContext", "Reader", "Source", "bundle_index", "looks_like_document",
@@ -26,12 +27,13 @@ __all__ = ["DOCUMENT_LIKE", "READERS", "ReadContext", "Reader", "Source", "bundl
 #: Every reader, first match wins.
 READERS: list[Reader] = [
     Reader("markdown", (".md", ".markdown"), read_markdown),
+    Reader("quarto", (".qmd",), read_quarto),
     Reader("notebook", (".ipynb",), read_notebook),
 ]
 
 #: Suffixes of document formats that a writer may drop into content/ expecting a post.
 #: Without a reader for them, such a file is copied as it is, with a warning.
-DOCUMENT_LIKE = (".qmd", ".rmd", ".rst", ".org", ".adoc", ".asciidoc", ".textile", ".mdx")
+DOCUMENT_LIKE = (".rmd", ".rst", ".org", ".adoc", ".asciidoc", ".textile", ".mdx")
 
 
 def reader_for(name: str) -> Reader | None:

@@ -30,6 +30,8 @@ class ReadContext:
     tz: dt.tzinfo
     site_root: Path
     warnings: list[Diagnostic] = field(default_factory=list)
+    #: Per-build memo of folder defaults (see :mod:`generator.readers.defaults`).
+    memo: dict = field(default_factory=dict)
 
 
 @dataclass(frozen=True)

@@ -9,8 +9,8 @@ indexes ``payload["cells"]``::
                 "source": "...",         # the code as stored (what execute: true runs)
                 "code": "...",           # the code as shown (option and flag lines removed)
                 "option_lines": 2,       # '#|' lines at its top
-                "options": {...},        # cell options: '#|' lines, tags, fastpages flags
-                "fold": "hide"|"show"|None,
+                "options": {...},        # cell options: '#|' lines, tags, fastpages flags (code-fold)
+                "fold_output": "hide"|None,  # hide-output: the outputs in a closed <details>
                 "outputs": [Shown.to_json(), ...]}],
      "images": [{"file": "cell7-1.png", "cell": 6, "output": 0, "mime": "image/png", "sha": "..."},
                 {"file": "cell3-diagram.png", "cell": 2, "attachment": "diagram.png", ...}],
@@ -35,12 +35,12 @@ from ..markdown.cells.mime import IMAGE_MIMES, Shown, image_size, normalize, tex
 #: Cell tags (Jupyter Book's) and what they change.
 TAGS: dict[str, tuple[str, Any]] = {
     "remove-cell": ("include", False), "remove-input": ("echo", False), "remove-output": ("output", False),
-    "hide-input": ("fold", "hide"), "hide-cell": ("fold", "hide"), "hide-output": ("fold-output", "hide")}
+    "hide-input": ("code-fold", True), "hide-cell": ("code-fold", True), "hide-output": ("fold-output", "hide")}
 #: fastpages' comment flags, each alone on a line of a code cell.
 _FLAG = re.compile(r"^[ \t]*#[ \t]*(hide|hide[_-]input|collapse|collapse[_-]hide|collapse[_-]show)[ \t]*$", re.M)
 _FLAGS: dict[str, tuple[str, Any]] = {
-    "hide": ("include", False), "hide_input": ("echo", False), "collapse": ("fold", "hide"),
-    "collapse_hide": ("fold", "hide"), "collapse_show": ("fold", "show")}
+    "hide": ("include", False), "hide_input": ("echo", False), "collapse": ("code-fold", True),
+    "collapse_hide": ("code-fold", True), "collapse_show": ("code-fold", "show")}
 _ATTACHMENT = re.compile(r"attachment:([^)\s\"'>]+)")
 _FENCE = re.compile(r"^ {0,3}(`{3,}|~{3,})", re.M)
 
@@ -135,33 +135,25 @@ def _code_cell(cell: dict, n: int, payload: dict, warn) -> str:
 
     source = text_of(cell.get("source"))
     parsed = parse_cell(source, first_line=1)
-    options: dict[str, Any] = {}
-    fold = parsed.options.pop("code-fold", None) if isinstance(parsed.options, dict) else None
-    for line, message, hint in parsed.problems:
-        if "'code-fold'" not in message:
-            warn(n, f"line {line}: {message} (ignored)", hint)
-    for key, value in parsed.options.items():
-        if not check_options({key: value}):
-            options[key] = value
-    fold_value: str | None = "show" if fold == "show" else ("hide" if fold is True else None)
+    for line, message, hint in parsed.problems + parsed.warnings:
+        warn(n, f"line {line}: {message} (ignored)", hint)
+    # the valid options only: a notebook is shown even when a cell's options are wrong
+    options: dict[str, Any] = {k: v for k, v in parsed.options.items() if not check_options({k: v})}
     code = parsed.code
     for flag in _FLAG.findall(code):
         key, value = _FLAGS[flag.replace("-", "_")]
-        if key == "fold":
-            fold_value = value
-        else:
-            options[key] = value
+        options[key] = value
     code = _FLAG.sub("", code).strip("\n") if _FLAG.search(code) else code.rstrip("\n")
     tags = (cell.get("metadata") or {}).get("tags") or []
     fold_output: str | None = None
     for tag in tags if isinstance(tags, list) else []:
-        key, value = TAGS.get(str(tag), (None, None))
-        if key == "fold":
-            fold_value = value
-        elif key == "fold-output":
-            fold_output = value
-        elif key is not None:
-            options[key] = value
+        change = TAGS.get(str(tag))
+        if change is None:
+            continue
+        if change[0] == "fold-output":
+            fold_output = change[1]
+        else:
+            options[change[0]] = change[1]
     for key in ("fig-cap", "fig-alt"):
         value = (cell.get("metadata") or {}).get(key)
         if key not in options and isinstance(value, (str, list)):
@@ -172,7 +164,7 @@ def _code_cell(cell: dict, n: int, payload: dict, warn) -> str:
     index = len(payload["cells"])
     outputs = _outputs(cell, n, options, payload, warn)
     payload["cells"].append({"n": n, "source": source, "code": code, "option_lines": parsed.line - 1,
-                             "options": options, "fold": fold_value, "fold_output": fold_output,
+                             "options": options, "fold_output": fold_output,
                              "outputs": outputs})
     ticks = max((len(m) for m in re.findall(r"`{3,}", code)), default=2) + 1
     fence = "`" * max(3, ticks)

@@ -18,7 +18,7 @@ from typing import Any
 from ..document import Document
 from ..manifest import key
 from ..markdown.cells.model import Cell, InlineExpr, program_from_json, program_to_json
-from ..render import liquid_body
+from ..render import document_env, liquid_body
 from ..state import BuildState
 from .load import ensure_body
 
@@ -53,8 +53,9 @@ def gdcore_folder(site_root: Path) -> Path:
     return PROJECT_ROOT / "gdcore"
 
 
-def _program(state: BuildState, doc: Document) -> Program:
-    """The cells and inline expressions of ``doc``, from the manifest when its source is unchanged."""
+def _program(state: BuildState, doc: Document) -> tuple[Program, bool]:
+    """The cells and inline expressions of ``doc``, from the manifest when its source is
+    unchanged; and whether the post shows its reproducibility note (``exec: {repro_note: ...}``)."""
     from ..markdown.cells.options import resolve_defaults
 
     defaults = resolve_defaults(state.config.exec or None, doc.meta.get("exec"),
@@ -71,12 +72,12 @@ def _program(state: BuildState, doc: Document) -> Program:
         from ..markdown.cells import extract_program
 
         ensure_body(state, doc)
-        env = {"path": doc.rel, "body_line": doc.body_line}
+        env = document_env(doc, state.ctx)
         tokens = state.parser().parse(liquid_body(doc, state.ctx, []), env)
         cells, inline = extract_program(tokens, line_offset=doc.body_line - 1, defaults=defaults, path=doc.rel)
         program = (cells, inline, defaults.seed)
     state.new.programs[doc.rel] = (k, program_to_json(*program))
-    return program
+    return program, defaults.repro_note
 
 
 def _notebook_program(state: BuildState, doc: Document) -> Any:
@@ -98,14 +99,17 @@ def run(state: BuildState) -> None:
     from ..kernel import ExecRequest, StampMemo, execute_posts, gdcore_source_hash
 
     requests = []
+    repro_notes: dict[str, bool] = {}
     notebooks: dict[str, Any] = {}
     inline: tuple[InlineExpr, ...]
     for doc in wanted:
         if doc.format == "notebook":
             program = notebooks[doc.rel] = _notebook_program(state, doc)
             cells, inline, seed, text = program.cells, (), program.seed, program.source_text
+            repro_notes[doc.rel] = program.repro_note
         else:
-            (cells, inline, seed), text = _program(state, doc), None
+            (cells, inline, seed), repro_notes[doc.rel] = _program(state, doc)
+            text = None
         if cells or inline:
             requests.append(ExecRequest(key=doc.rel, display_path=doc.rel, source_path=doc.path,
                                         cwd=doc.path.parent, cells=cells, inline=inline, seed=seed,
@@ -132,6 +136,7 @@ def run(state: BuildState) -> None:
                 for output in cell.outputs:
                     if output.kind == "error":
                         output.text = program.fix_traceback(output.text)
+        result.repro = shown_repro(result.repro, request, repro_notes[request.key])
         state.report.warnings.extend(result.warnings)
         if options.explain:
             _explain(state, request, result, program)
@@ -140,6 +145,20 @@ def run(state: BuildState) -> None:
 def _relocate(notebooks: dict[str, Any], diagnostic):
     program = notebooks.get(diagnostic.path)
     return program.relocate(diagnostic) if program is not None else diagnostic
+
+
+def shown_repro(repro: dict, request, enabled: bool) -> dict:
+    """What the post's reproducibility note says: nothing when turned off, and gdcore's
+    hash only when the cells import gdcore (read from their source, see
+    :mod:`generator.markdown.cells.imports`; a post without gdcore does not depend on it)."""
+    from ..markdown.cells.imports import imports_module
+
+    if not enabled:
+        return {}
+    sources = [cell.source for cell in request.cells] + [expr.expr for expr in request.inline]
+    if imports_module(sources, "gdcore"):
+        return repro
+    return {k: v for k, v in repro.items() if k != "gdcore"}
 
 
 def _explain(state: BuildState, request, result, program=None) -> None:

@@ -17,7 +17,7 @@ from ..document import Document, Site
 from ..errors import BuildError
 from ..manifest import key
 from ..state import BuildState
-from ..theme import BUILTIN_THEME_ASSETS, pygments_css
+from ..theme import builtin_assets, pygments_css
 from .execute import figure_files
 
 
@@ -87,12 +87,12 @@ def _notebook_image(doc: Document, entry: dict, loaded: list[dict]) -> bytes:
 
 
 def static_files(site: Site, root: Path) -> dict[str, Path]:
-    """Output path -> source file of every copied file: theme assets, the site's assets/
-    (overriding the theme's), content files, page-bundle files, CNAME."""
+    """Output path -> source file of every copied file: built-in assets (theme, embeds),
+    the site's assets/ (overriding them), content files, page-bundle files, CNAME."""
     files: dict[str, Path] = {}
-    if BUILTIN_THEME_ASSETS.is_dir():
-        for path in walk_files(BUILTIN_THEME_ASSETS):
-            files["assets/theme/" + path.relative_to(BUILTIN_THEME_ASSETS).as_posix()] = path
+    for name, builtin in builtin_assets().items():
+        for path in walk_files(builtin):
+            files[f"assets/{name}/" + path.relative_to(builtin).as_posix()] = path
     assets = root / "assets"
     if assets.is_dir():
         for path in walk_files(assets):

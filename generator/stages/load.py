@@ -16,6 +16,7 @@ from ..config import SiteConfig
 from ..document import Document, Site, StaticFile
 from ..errors import BuildError, Diagnostic
 from ..readers import ReadContext, Source, bundle_index, looks_like_document, reader_for
+from ..readers.defaults import unchanged
 from ..readers.fields import tzinfo
 from ..state import BuildState
 from ..urls import assign_urls
@@ -92,7 +93,8 @@ def _read(source: Source, context: ReadContext, reuse: dict[str, Document] | Non
     st = os.stat(source.path)
     stamp = (st.st_mtime_ns, st.st_size)
     doc = reuse.get(source.rel) if reuse else None
-    if doc is not None and doc.stamp == stamp and doc.kind == source.kind:
+    if (doc is not None and doc.stamp == stamp and doc.kind == source.kind
+            and unchanged(doc.also_read, context.memo.setdefault("stamps", {}))):
         return doc
     reader = reader_for(source.path.name)
     assert reader is not None, source  # discover only makes Sources that have a reader

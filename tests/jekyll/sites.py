@@ -63,7 +63,13 @@ def as_jekyll(root: Path, mathjax_head: str, *, base_url: str = "/blog") -> Path
     (source / "_config.yml").write_text(
         f'title: Test\nbaseurl: "{base_url}"\nurl: "http://127.0.0.1"\nmarkdown: kramdown\n'
         "plugins: []\nsafe: true\n", encoding="utf-8")
-    proc = subprocess.run([command, "build", "--safe", "--source", str(source), "--destination", str(out)],
+    return jekyll_build(command, source, out)
+
+
+def jekyll_build(command: str, source: Path, out: Path) -> Path:
+    """``jekyll build --safe`` of ``source`` (a copy: Jekyll writes its cache beside the sources) into ``out``."""
+    proc = subprocess.run([command, "build", "--safe", "--disable-disk-cache", "--source", str(source),
+                           "--destination", str(out)],
                           capture_output=True, text=True, timeout=300, check=False,
                           env={**os.environ, "JEKYLL_ENV": "production", "LANG": "C.UTF-8"})
     assert proc.returncode == 0, f"jekyll build failed:\n{proc.stdout}\n{proc.stderr}"

@@ -42,6 +42,7 @@ def render(text: str, ctx: LiquidContext | None = None) -> str:
     ("[old]({% post_url 2018-08-12-chain-rule %})", "[old](/posts/chain-rule/)"),
     ("{% link _posts/2018-08-12-chain-rule.md %} {% link about.md %}", "/posts/chain-rule/ /about/"),
     ("{%- post_url chain-rule -%}", "/posts/chain-rule/"),
+    ("{% post_url /2018-08-12-chain-rule %}", "/posts/chain-rule/"),       # Jekyll's form for subfolders
 ])
 def test_substitutions(source, expected):
     assert render(source) == expected

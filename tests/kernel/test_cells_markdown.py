@@ -88,16 +88,30 @@ def test_program_merges_defaults_and_offsets_lines():
     assert [(i.expr, i.line, i.cells_before) for i in inline] == [("a", 10, 1)]
 
 
-def test_unknown_and_invalid_options_name_file_and_line():
-    tokens = parser().parse("# T\n\n```{python}\n#| echo: false\n#| fig-caption: X\n#| timeout: soon\nx = 1\n```\n")
+def test_invalid_options_are_errors_unknown_ones_warnings():
+    """An unknown option is a warning (Quarto knows options that mean nothing here); a bad value
+    of a known one stops the build.  Both name the line."""
+    env: dict = {}
+    tokens = parser().parse("# T\n\n```{python}\n#| echo: false\n#| fig-caption: X\n#| timeout: soon\nx = 1\n```\n",
+                            env)
     with pytest.raises(BuildError) as info:
         extract_program(tokens, line_offset=3, path="content/posts/x.md")
-    first, second = info.value.errors
-    assert str(first).startswith("content/posts/x.md:8: unknown cell option 'fig-caption'\n"
-                                 "  hint: did you mean 'fig-cap'? valid options: echo, output, eval, include, "
-                                 "error, label, fig-cap, fig-alt, fig-format, timeout")
-    assert str(second) == ("content/posts/x.md:9: option 'timeout' must be a positive number "
-                           "of seconds, not 'soon'")
+    [error] = info.value.errors
+    assert str(error) == ("content/posts/x.md:9: option 'timeout' must be a positive number "
+                          "of seconds, not 'soon'")
+    [(line, message, hint)] = env["diagnostics"]
+    assert (line + 1 + 3, message) == (8, "unknown cell option 'fig-caption' (ignored)")
+    assert hint.startswith("did you mean 'fig-cap'? valid options: echo, output, eval, include, error, label")
+
+
+def test_quartos_everyday_options_are_known():
+    env: dict = {}
+    source = ("```{python}\n#| code-fold: true\n#| code-summary: Show it\n#| warning: false\n#| message: false\n"
+              "#| fig-width: 4\n#| fig-height: 3\n#| layout-ncol: 2\n#| tbl-cap: T\nx = 1\n```\n")
+    cells, _ = extract_program(parser().parse(source, env), path="p.md")
+    assert env.get("diagnostics", []) == []
+    options = cells[0].options
+    assert (options["code-fold"], options["warning"], options["fig-width"], options["layout-ncol"]) == (True, False, 4, 2)
 
 
 def test_bad_yaml_and_duplicate_labels_are_errors():

@@ -10,6 +10,7 @@ cut what user code wrote there directly into per-request pieces.
 from __future__ import annotations
 
 import builtins
+import contextlib
 import faulthandler
 import os
 import random
@@ -21,6 +22,23 @@ import warnings
 
 from _worker import audit, capture, checkpoint, figures, protocol, rich, runcode
 
+
+
+@contextlib.contextmanager
+def cell_settings(msg: dict):
+    """What a cell's options change while it runs: ``fig-width``/``fig-height`` (the size of the
+    figures it makes, in inches, as Quarto reads them) and ``warning: false`` (warnings dropped)."""
+    with warnings.catch_warnings():
+        if msg.get("warnings", True) is False:
+            warnings.simplefilter("ignore")
+        size = msg.get("figsize")
+        if size:
+            import matplotlib
+
+            with matplotlib.rc_context({"figure.figsize": size}):
+                yield
+        else:
+            yield
 
 class Worker:
     """Process-wide state: the namespace, the capture streams, the file recorder."""
@@ -116,7 +134,7 @@ class Worker:
             self.recorder.active = recording
 
     # -- requests --------------------------------------------------------
-    def run(self, msg: dict) -> dict:
+    def run(self, msg: dict) -> dict:  # noqa: C901 -- one cell's life, step by step
         """Run one cell; reply with its outputs, files and checkpoint."""
         self.fig_format = msg.get("fig_format", "svg")
         # A silent run only rebuilds state for a later cell: its outputs are cached already.
@@ -138,7 +156,8 @@ class Worker:
                 faulthandler.dump_traceback_later(msg["timeout"], file=sys.__stderr__)
             self.recorder.active = True
             try:
-                exec(compiled.body, self.ns)
+                with cell_settings(msg):
+                    exec(compiled.body, self.ns)
                 fd_slot = len(self.sink.outputs)
                 if compiled.last is not None:
                     value = eval(compiled.last, self.ns)

@@ -27,7 +27,9 @@ from markdown_it.token import Token
 from generator.markdown.cells.options import merge_options
 from generator.markdown.cells.parse import parse_cell
 from generator.markdown.cells.render import RichContext, outputs_html
+from generator.markdown.diagnostics import warn
 from generator.markdown.rules import place_core
+from generator.markdown.xref import lookup
 
 _INFO_RE = re.compile(r"^(?:\{python\}|python\s+\{\s*exec\s*\})$")
 INLINE_PREFIX = "{python} "
@@ -50,20 +52,23 @@ def cells_plugin(md: MarkdownIt, *, language: str = "python") -> None:
             merge_options((env or {}).get("exec_defaults"), meta["options"])
         if not opts["include"]:
             return ""
+        view = display_options(opts, meta["options"])
+        target = lookup(env, opts.get("label"))
         parts = []
         if opts["echo"]:
-            parts.append(_code_html(meta["code"], language, options))
+            parts.append(_folded(_code_html(meta["code"], language, options), view))
         if cell is None:
             if opts["eval"]:
                 parts.append('<p class="cell-note">not executed</p>\n')
         elif cell.status == "missing":
             parts.append(f'<p class="cell-note cell-missing">output missing: {escapeHtml(cell.reason)}</p>\n')
         elif opts["output"]:
-            parts.append(outputs_html(cell.outputs, options=opts, cell_number=meta["index"] + 1,
-                                      render_caption=lambda text: md.renderInline(text),
+            parts.append(outputs_html(cell.outputs, options=view, cell_number=meta["index"] + 1,
+                                      render_caption=lambda text: md.renderInline(text), target=target,
                                       rich=rich_context(md, env, meta["line"] - 1)))
         label = opts.get("label")
-        attrs = f' id="{escapeHtml(label)}"' if label else ""
+        # a numbered cell's id belongs to its <figure>, the target of references
+        attrs = f' id="{escapeHtml(label)}"' if label and target is None else ""
         return f'<div class="cell"{attrs}>\n' + "".join(parts) + "</div>\n"
 
     def render_inline(self, tokens: Sequence[Token], idx: int, options, env) -> str:
@@ -99,6 +104,8 @@ def _find_cells(state: StateCore) -> None:
             token.type = "exec_cell"
             token.meta = {"index": cells, "options": parsed.options, "code": parsed.code,
                           "line": parsed.line, "problems": parsed.problems}
+            for line, message, hint in parsed.warnings:
+                warn(state.env, line - 1, message, hint)  # diagnostics count lines from 0
             cells += 1
         elif token.type == "inline" and token.children:
             breaks = 0
@@ -111,6 +118,29 @@ def _find_cells(state: StateCore) -> None:
                                   "line": token.map[0] + 1 + breaks if token.map else 1,
                                   "cells_before": cells}
                     inline += 1
+
+
+#: Options that change only how a cell is shown, read from the cell when the merged options lack them.
+DISPLAY_KEYS = ("code-fold", "code-summary", "layout-ncol", "fig-subcap", "tbl-cap")
+
+
+def display_options(merged: dict, own: dict) -> dict:
+    """``merged`` plus the display-only options of the cell itself (Quarto's names)."""
+    view = dict(merged)
+    for key in DISPLAY_KEYS:
+        if key not in view and key in own:
+            view[key] = own[key]
+    return view
+
+
+def _folded(code_html: str, view: dict) -> str:
+    """``code-fold: true`` (closed) or ``show`` (open): the code inside ``<details>``, as Quarto does."""
+    fold = view.get("code-fold")
+    if fold not in (True, "true", "show"):
+        return code_html
+    summary = escapeHtml(str(view.get("code-summary") or "Code"))
+    opened = " open" if fold == "show" else ""
+    return f'<details class="code-fold"{opened}>\n<summary>{summary}</summary>\n{code_html}</details>\n'
 
 
 def _code_html(code: str, language: str, options) -> str:

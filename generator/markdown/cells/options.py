@@ -1,9 +1,13 @@
 """Cell options: the valid keys, their checks, and how defaults merge.
 
 Precedence is cell > post front matter (``exec:``) > site config > built-in.
-Only ``error`` and ``fig-format`` change what running a cell produces, so
-only they (with the source) enter the cache key: toggling ``echo`` or a
-caption re-renders the page but never re-runs code.
+Only :data:`EXEC_KEYS` change what running a cell produces, so only they (with
+the source) enter the cache key: toggling ``echo`` or a caption re-renders the
+page but never re-runs code.
+
+Quarto's everyday options are accepted with Quarto's meaning.  An option we do
+not know is a warning (the cell runs without it), not a failure: documents move
+between the two tools, and Quarto knows options that mean nothing here.
 """
 
 from __future__ import annotations
@@ -25,10 +29,22 @@ BUILTIN: dict = {
     "fig-alt": None,     # alt text, or a list
     "fig-format": "svg",  # svg or png
     "timeout": 300,      # seconds before the cell is stopped
+    # Quarto's options
+    "code-fold": False,  # true / "show": the code in a <details> (closed / open)
+    "code-summary": "Code",  # the <summary> of folded code
+    "warning": True,     # false: warnings raised by the cell are dropped
+    "message": True,     # accepted for Quarto documents (R's messages; nothing in Python)
+    "fig-width": None,   # figure size in inches (with fig-height), for figures the cell makes
+    "fig-height": None,
+    "fig-subcap": None,  # captions of the subfigures of a cell that draws several
+    "layout-ncol": None,  # subfigures side by side in this many columns
+    "tbl-cap": None,     # caption of the table a cell shows (label: tbl-...)
 }
-EXEC_KEYS = ("error", "fig-format")
-POST_KEYS = ("seed",)   # allowed in front matter / site config, not on a cell
-_BOOL_KEYS = ("echo", "output", "eval", "include", "error")
+EXEC_KEYS = ("error", "fig-format", "warning", "fig-width", "fig-height")
+#: Allowed in front matter / site config, not on a cell: the seed, and whether an
+#: executed post ends with its reproducibility note.
+POST_KEYS = ("seed", "repro_note")
+_BOOL_KEYS = ("echo", "output", "eval", "include", "error", "warning", "message", "repro_note")
 _LABEL_RE = re.compile(r"^[A-Za-z][A-Za-z0-9_-]*$")
 
 
@@ -39,14 +55,17 @@ class OptionProblem:
     key: str
     message: str
     hint: str | None = None
+    #: False for an unknown cell option: a warning, the cell runs without it.
+    fatal: bool = True
 
 
 @dataclass(frozen=True)
 class ExecDefaults:
-    """Cell option defaults for one post, and the post's seed."""
+    """Cell option defaults for one post, the post's seed, and whether it shows its repro note."""
 
     options: dict
     seed: int = 0
+    repro_note: bool = True
 
 
 def check_options(raw: dict, *, post_level: bool = False) -> list[OptionProblem]:
@@ -58,7 +77,8 @@ def check_options(raw: dict, *, post_level: bool = False) -> list[OptionProblem]
             close = difflib.get_close_matches(str(key), valid, n=1)
             hint = (f"did you mean '{close[0]}'? " if close else "") + "valid options: " + ", ".join(valid)
             what = "exec option" if post_level else "cell option"
-            problems.append(OptionProblem(str(key), f"unknown {what} '{key}'", hint))
+            problems.append(OptionProblem(str(key), f"unknown {what} '{key}' (ignored)" if not post_level
+                                          else f"unknown {what} '{key}'", hint, fatal=post_level))
             continue
         message = _check_value(key, value)
         if message:
@@ -73,7 +93,17 @@ def _check_value(key: str, value) -> str | None:
         if value is None or (isinstance(value, str) and _LABEL_RE.match(value)):
             return None
         return f"must be a name of letters, digits, '-' or '_' starting with a letter, not {value!r}"
-    if key in ("fig-cap", "fig-alt"):
+    if key == "code-fold":
+        return None if value in (True, False, "show") else f"must be true, false or show, not {value!r}"
+    if key in ("fig-width", "fig-height"):
+        ok = value is None or (isinstance(value, (int, float)) and not isinstance(value, bool) and value > 0)
+        return None if ok else f"must be a positive number of inches, not {value!r}"
+    if key == "layout-ncol":
+        ok = value is None or (isinstance(value, int) and not isinstance(value, bool) and value > 0)
+        return None if ok else f"must be a positive whole number, not {value!r}"
+    if key in ("code-summary", "tbl-cap"):
+        return None if value is None or isinstance(value, str) else f"must be a text, not {value!r}"
+    if key in ("fig-cap", "fig-alt", "fig-subcap"):
         if value is None or isinstance(value, str):
             return None
         if isinstance(value, list) and all(isinstance(v, str) for v in value):
@@ -116,12 +146,26 @@ def resolve_defaults(site: dict | None = None, post: dict | None = None, *,
     if errors:
         raise BuildError.many(errors)
     options = {}
-    seed = 0
+    seed, repro_note = 0, True
     for raw in (site, post):
         if raw:
             options.update({k: v for k, v in raw.items() if k in BUILTIN})
             seed = raw.get("seed", seed)
-    return ExecDefaults(options, seed)
+            repro_note = raw.get("repro_note", repro_note)
+    return ExecDefaults(options, seed, repro_note)
+
+
+def figure_size(options: dict) -> list[float] | None:
+    """(width, height) in inches from ``fig-width``/``fig-height`` (one alone keeps matplotlib's
+    aspect ratio of 6.4 x 4.8), or None for matplotlib's default."""
+    width, height = options.get("fig-width"), options.get("fig-height")
+    if width is None and height is None:
+        return None
+    if width is None:
+        width = height * 6.4 / 4.8
+    if height is None:
+        height = width * 4.8 / 6.4
+    return [float(width), float(height)]
 
 
 def exec_options(options: dict) -> dict:

@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 
 import yaml
 
-from generator.markdown.cells.options import check_options
+from generator.markdown.cells.options import BUILTIN, check_options
 
 
 @dataclass
@@ -16,7 +16,8 @@ class ParsedCell:
     code: str                 # the body without the option lines
     options: dict             # the cell's own options (not merged with defaults)
     line: int                 # line of the first code line, relative to the parsed text (1-based)
-    problems: list = field(default_factory=list)  # (line, message, hint) in the parsed text
+    problems: list = field(default_factory=list)  # (line, message, hint) in the parsed text: errors
+    warnings: list = field(default_factory=list)  # likewise, for options that are only ignored
 
 
 def parse_cell(content: str, *, first_line: int) -> ParsedCell:
@@ -27,13 +28,15 @@ def parse_cell(content: str, *, first_line: int) -> ParsedCell:
         count += 1
     option_lines = [ln[2:] for ln in lines[:count]]
     code = "\n".join(lines[count:])
-    options, problems = {}, []
+    options: dict = {}
+    problems: list = []
+    warnings: list = []
     if option_lines:
-        options, problems = _parse_options(option_lines, first_line)
-    return ParsedCell(code, options, first_line + count, problems)
+        options, problems, warnings = _parse_options(option_lines, first_line)
+    return ParsedCell(code, options, first_line + count, problems, warnings)
 
 
-def _parse_options(option_lines: list[str], first_line: int) -> tuple[dict, list]:
+def _parse_options(option_lines: list[str], first_line: int) -> tuple[dict, list, list]:
     text = textwrap.dedent("\n".join(option_lines))
     try:
         data = yaml.safe_load(text)
@@ -42,16 +45,17 @@ def _parse_options(option_lines: list[str], first_line: int) -> tuple[dict, list
         line = first_line + (mark.line if mark else 0)
         problem = getattr(exc, "problem", None) or str(exc)
         return {}, [(line, f"cell options are not valid YAML: {problem}",
-                     "write options as '#| key: value', one per line")]
+                     "write options as '#| key: value', one per line")], []
     if data is None:
-        return {}, []
+        return {}, [], []
     if not isinstance(data, dict):
         return {}, [(first_line, "cell options must be 'key: value' lines",
-                     "write options as '#| key: value', one per line")]
-    problems = []
+                     "write options as '#| key: value', one per line")], []
+    problems, warnings = [], []
     for problem in check_options(data):
-        problems.append((_line_of(problem.key, option_lines, first_line), problem.message, problem.hint))
-    return data, problems
+        found = (_line_of(problem.key, option_lines, first_line), problem.message, problem.hint)
+        (problems if problem.fatal else warnings).append(found)
+    return {k: v for k, v in data.items() if k in BUILTIN}, problems, warnings
 
 
 def _line_of(key: str, option_lines: list[str], first_line: int) -> int:

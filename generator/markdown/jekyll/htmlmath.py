@@ -11,6 +11,12 @@ on such a page: ``$$...$$`` and ``\\[...\\]`` and environments are display,
 ``\\(...\\)`` and ``$...$`` (with the math plugin's rule for prose dollars)
 are inline.  Tags, comments and what MathJax never reads (``script``,
 ``style``, ``pre``, ``code``, ``textarea``, ``iframe``...) are left as they are.
+
+In the kramdown dialect the text is searched exactly as the blog's MathJax
+searched it (:func:`..math.findtex.find_tex`): ``$...$`` only when the blog
+read single dollars, and then with MathJax's pairing (``$ x $`` is math);
+``\\eqref{..}``/``\\ref{..}`` become references; ``\\$`` and ``\\\\`` show as
+the ``$`` and ``\\`` MathJax showed.
 """
 
 from __future__ import annotations
@@ -38,33 +44,38 @@ _MARKUP = re.compile(r"<!--.*?-->|<(" + "|".join(SKIP) + r")\b[^>]*>.*?</\1\s*>|
 _BEGIN = re.compile(r"\\begin\{([A-Za-z]+\*?)\}")
 
 
-def html_math_plugin(md: MarkdownIt, *, dollars: bool = True, environments: frozenset[str] = ENVIRONMENTS) -> None:
+def html_math_plugin(md: MarkdownIt, *, dollars: bool = True, environments: frozenset[str] = ENVIRONMENTS,
+                     dialect: str = "gdblog") -> None:
     """Mark TeX found in the text of raw HTML blocks for MathJax.
 
-    :param dollars: recognise ``$...$`` and ``$$...$$`` (``\\(``/``\\[`` always are).
+    :param dollars: recognise ``$...$`` and ``$$...$$`` (``\\(``/``\\[`` always are);
+        in the kramdown dialect: whether the blog's MathJax read ``$...$``.
     :param environments: environments recognised without delimiters.
+    :param dialect: ``"gdblog"`` or ``"kramdown"`` (MathJax's own rules, see above).
     """
-    place_core(md, "jekyll_html_math", lambda state: _mark(state, dollars, environments))
+    place_core(md, "jekyll_html_math", lambda state: _mark(state, dollars, environments, dialect))
 
 
-def _mark(state: StateCore, dollars: bool, environments) -> None:
+def _mark(state: StateCore, dollars: bool, environments, dialect: str) -> None:
     for token in state.tokens:
         if token.type == "html_block" and ("$" in token.content or "\\" in token.content):
-            content, found = mark_math(token.content, dollars, environments)
+            content, found = mark_math(token.content, dollars, environments, dialect)
             if found:
                 token.content = content
                 state.env["math"] = state.env.get("math", 0) + found
 
 
-def mark_math(html_text: str, dollars: bool = True, environments=ENVIRONMENTS) -> tuple[str, int]:
+def mark_math(html_text: str, dollars: bool = True, environments=ENVIRONMENTS,
+              dialect: str = "gdblog") -> tuple[str, int]:
     """(HTML with each formula in its text wrapped, number of formulas)."""
+    mark_text = _mark_text_mathjax if dialect == "kramdown" else _mark_text
     out, pos, count = [], 0, 0
     for match in _MARKUP.finditer(html_text):
-        text, n = _mark_text(html_text[pos: match.start()], dollars, environments)
+        text, n = mark_text(html_text[pos: match.start()], dollars, environments)
         out += [text, match.group(0)]
         count += n
         pos = match.end()
-    text, n = _mark_text(html_text[pos:], dollars, environments)
+    text, n = mark_text(html_text[pos:], dollars, environments)
     out.append(text)
     return "".join(out), count + n
 
@@ -112,4 +123,30 @@ def _mark_text(text: str, dollars: bool, environments) -> tuple[str, int]:
         count += 1
         pos = start = span[0]
     out.append(text[start:])
+    return "".join(out), count
+
+
+def _mark_text_mathjax(text: str, dollars: bool, environments) -> tuple[str, int]:
+    """One run of text between tags, searched as the blog's MathJax searched it."""
+    if "$" not in text and "\\" not in text:
+        return text, 0
+    from ..math.findtex import find_tex      # the kramdown dialect only: the default one never pays for it
+    from ..math.kramdown import delimiters as kramdown_delimiters
+
+    out, pos, count = [], 0, 0
+    for found in find_tex(text, kramdown_delimiters(dollars)):
+        out.append(text[pos: found.start])
+        if found.kind == "escape":
+            out.append(found.math)
+        elif found.kind == "env":
+            out.append(_wrap(found.math, True, env=True))
+            count += 1
+        elif found.kind == "ref":
+            out.append(_wrap(found.math, False))
+            count += 1
+        else:
+            out.append(_wrap(found.math, found.display))
+            count += 1
+        pos = found.end
+    out.append(text[pos:])
     return "".join(out), count

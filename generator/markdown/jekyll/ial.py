@@ -308,7 +308,8 @@ def _with_attrs(html_text: str, attrs: dict) -> str:
     if "class" in extra:
         cls = re.search(r"""\sclass=(["'])(.*?)\1""", existing)
         if cls:
-            existing = existing[: cls.start()] + f' class="{cls.group(2)} {escapeHtml(extra.pop("class"))}"' + existing[cls.end():]
+            merged = f' class="{cls.group(2)} {escapeHtml(extra.pop("class"))}"'
+            existing = existing[: cls.start()] + merged + existing[cls.end():]
     if "id" in extra and re.search(r"\sid=", existing):
         existing = re.sub(r"""\sid=(["']).*?\1""", "", existing)
     added = "".join(f' {k}="{escapeHtml(str(v))}"' for k, v in extra.items())

@@ -319,8 +319,9 @@ def render_liquid(text: str, ctx: LiquidContext, *, path: str, line_offset: int)
         if name == "include":
             return _include(rest, ctx, path, line)
         if name in ("highlight", "endhighlight", "raw", "endraw", "comment", "endcomment"):
+            other = "end" + name if not name.startswith("end") else name[3:]
             ctx.diagnostics.append(Diagnostic(path, line, f"{{% {name} %}} without its matching "
-                                              f"{{% {'end' + name if not name.startswith('end') else name[3:]} %}}; left as text"))
+                                              f"{{% {other} %}}; left as text"))
             return match.group(0)
         if warned and (name.startswith("end") or name in ("else", "elsif", "when")):
             return match.group(0)   # the rest of a block whose opening tag was reported
@@ -337,7 +338,8 @@ def render_liquid(text: str, ctx: LiquidContext, *, path: str, line_offset: int)
 
 def _resolve(name: str, target: str, ctx: LiquidContext) -> str | None:
     if name == "post_url":
-        return ctx.post_url(target)
+        # Jekyll names a post in a subfolder of _posts as /subdir/2010-07-21-name (leading slash optional)
+        return ctx.post_url(target.lstrip("/"))
     # {% link _posts/2018-08-12-x.md %} or {% link about.md %}: a source file's URL
     if target.startswith("_posts/"):
         return ctx.post_url(re.sub(r"\.(md|markdown)$", "", target[len("_posts/"):]))
@@ -368,7 +370,8 @@ def _include(rest: str, ctx: LiquidContext, path: str, line: int) -> str:
     if source is None:
         if re.search(r"math|mathjax|katex|latex", name, re.IGNORECASE):
             # A MathJax loader: the site loads MathJax itself on every page with math.
-            ctx.diagnostics.append(Diagnostic(path, line, f"dropped {{% include {name} %}}: the site loads MathJax itself",
+            ctx.diagnostics.append(Diagnostic(path, line,
+                                              f"dropped {{% include {name} %}}: the site loads MathJax itself",
                                               "remove the tag to silence this"))
             return ""
         raise BuildError(f"{{% include {name} %}}: there is no include named {name!r}", path=path, line=line,

@@ -26,7 +26,8 @@ from markdown_it.rules_core import StateCore
 from ..diagnostics import warn
 from ..rules import place_core
 
-_SCRIPT = re.compile(r"<script\b((?:[^>\"']|\"[^\"]*\"|'[^']*')*)>(.*?)</script\s*>[ \t]*\n?", re.IGNORECASE | re.DOTALL)
+_SCRIPT = re.compile(r"<script\b((?:[^>\"']|\"[^\"]*\"|'[^']*')*)>(.*?)</script\s*>[ \t]*\n?",
+                     re.IGNORECASE | re.DOTALL)
 _CONFIGURES = re.compile(r"\bwindow\.MathJax\s*=|\bMathJax\s*=\s*\{|\bMathJax\.Hub\.(?:Config|Register)|"
                          r"\bMathJax\.startup\b")
 _POLYFILL = re.compile(r"polyfill(?:\.io|\.min\.js)[^\"']*features=es6", re.IGNORECASE)

@@ -41,6 +41,8 @@ inside such elements, so prose dollars and code can never become math.
 from __future__ import annotations
 
 import re
+from collections.abc import MutableMapping
+from typing import Any
 
 from markdown_it import MarkdownIt
 from markdown_it.common.utils import escapeHtml
@@ -48,9 +50,7 @@ from markdown_it.rules_block import StateBlock
 from markdown_it.rules_inline import StateInline
 
 from ..diagnostics import inline_line, warn
-
-#: Environments MathJax typesets on their own (``processEnvironments``).
-ENVIRONMENTS = frozenset(["equation", "equation*", "align", "align*", "alignat", "alignat*", "aligned", "alignedat", "gather", "gather*", "gathered", "multline", "multline*", "flalign", "flalign*", "split", "eqnarray", "eqnarray*", "array", "matrix", "pmatrix", "bmatrix", "Bmatrix", "vmatrix", "Vmatrix", "smallmatrix", "cases", "dcases", "rcases", "CD", "subarray"])
+from .environments import ENVIRONMENTS, unbalanced
 
 #: Characters kramdown removes the backslash from (its ESCAPED_CHARS).
 KRAMDOWN_ESCAPABLE = frozenset("\\.*_+-`<>()[]{}#!:|\"'$=")
@@ -60,7 +60,8 @@ _ENV_TAG = re.compile(r"\\(begin|end)\{([A-Za-z]+\*?)\}")
 
 
 def math_plugin(md: MarkdownIt, *, dollars: bool = True, brackets: bool = True,
-                environments: frozenset[str] = ENVIRONMENTS, kramdown_escapes: bool = True) -> None:
+                environments: frozenset[str] = ENVIRONMENTS, kramdown_escapes: bool = True,
+                dialect: str = "gdblog", inline_delimiters: tuple[str, ...] = ("$", "\\(")) -> None:
     """Parse TeX math and render it for MathJax.
 
     :param dollars: recognise ``$...$`` and ``$$...$$``.
@@ -68,21 +69,36 @@ def math_plugin(md: MarkdownIt, *, dollars: bool = True, brackets: bool = True,
     :param environments: names of environments recognised without delimiters.
     :param kramdown_escapes: recognise ``\\\\(...\\\\)`` / ``\\\\[...\\\\]`` and
         unescape their content as kramdown does.
+    :param dialect: ``"gdblog"`` (the rules above) or ``"kramdown"``: each formula is
+        what a Jekyll blog's MathJax found in kramdown's output (see :mod:`.kramdown`);
+        ``dollars``, ``brackets`` and ``kramdown_escapes`` do not apply then.
+    :param inline_delimiters: for the kramdown dialect, the inline delimiters the blog's
+        MathJax read: ``"$"`` and/or ``"\\("``.
     """
-    opts = _Options(dollars, brackets, environments, kramdown_escapes)
-    md.inline.ruler.before("escape", "math_inline", lambda s, silent: _math_inline(s, silent, opts))
+    kramdown = dialect == "kramdown"
+    if kramdown:
+        from .kramdown_rule import kramdown_inline_rule
+
+        inline = kramdown_inline_rule(dollar="$" in inline_delimiters, paren="\\(" in inline_delimiters)
+        opts = _Options(True, False, environments, True, kramdown=True)
+    else:
+        opts = _Options(dollars, brackets, environments, kramdown_escapes)
+        inline = lambda s, silent: _math_inline(s, silent, opts)  # noqa: E731
+    md.inline.ruler.before("escape", "math_inline", inline)
     md.block.ruler.before("fence", "math_block", lambda s, a, b, silent: _math_block(s, a, b, silent, opts),
                           {"alt": ["paragraph", "reference", "blockquote", "list", "footnote_def"]})
     md.add_render_rule("math_inline", render_math_inline)
     md.add_render_rule("math_block", render_math_block)
+    guard_setext_headings(md)
 
 
 class _Options:
-    __slots__ = ("dollars", "brackets", "environments", "kramdown")
+    __slots__ = ("dollars", "brackets", "environments", "kramdown", "kramdown_dialect")
 
-    def __init__(self, dollars, brackets, environments, kramdown):
+    def __init__(self, dollars, brackets, environments, kramdown_escapes, *, kramdown=False):
         self.dollars, self.brackets = dollars, brackets
-        self.environments, self.kramdown = environments, kramdown
+        self.environments, self.kramdown = environments, kramdown_escapes
+        self.kramdown_dialect = kramdown
 
 
 # --------------------------------------------------------------------------
@@ -203,12 +219,10 @@ def _find_bracket_close(src: str, paren: str, start: int, end: int) -> int:
         i += 1
 
 
-def _check_envs(tex: str, env: dict, line: int | None) -> None:
-    begins = [m.group(1) for m in _ENV_TAG.finditer(tex) if m.group(1) == "begin"]
-    ends = [m.group(1) for m in _ENV_TAG.finditer(tex) if m.group(1) == "end"]
-    if len(begins) != len(ends):
-        warn(env, line, f"math has {len(begins)} \\begin but {len(ends)} \\end",
-             "every \\begin{...} needs its \\end{...} inside the same formula")
+def _check_envs(tex: str, env: MutableMapping[str, Any], line: int | None) -> None:
+    problem = unbalanced(tex)
+    if problem:
+        warn(env, line, problem, "every \\begin{...} needs its \\end{...} inside the same formula")
 
 
 # --------------------------------------------------------------------------
@@ -227,34 +241,7 @@ def _math_inline(state: StateInline, silent: bool, opts: _Options) -> bool:
     src, pos, end = state.src, state.pos, state.posMax
     ch = src[pos]
     if ch == "$" and opts.dollars:
-        if src.startswith("$$", pos):
-            close = find_unescaped(src, "$$", pos + 2, end)
-            if close < 0 or not src[pos + 2: close].strip():
-                if close < 0 and not silent:
-                    warn(state.env, inline_line(state, pos), "unclosed $$: no matching $$ in this paragraph",
-                         "close the formula with $$, or write \\$ for a literal dollar sign")
-                return False
-            if not silent:
-                _push(state, src[pos + 2: close], "$$", False, False, pos)
-            state.pos = close + 2
-            return True
-        if not single_dollar_opens(src, pos, end):
-            return False
-        # A formula on its own lines, or one that opens with a TeX command (never a price).
-        own_lines = pos == 0 or src[pos - 1] == "\n" or src[pos + 1] in "\n\\"
-        close = find_single_dollar_close(src, pos + 1, end, after_newline=own_lines)
-        if close < 0 or "`" in src[pos + 1: close]:
-            nxt = src[pos + 1]
-            if close < 0 and not silent and not nxt.isdigit() and nxt not in "\n.,;:!?)":
-                if "$" not in src[pos + 1: end]:
-                    warn(state.env, inline_line(state, pos), "unclosed $: no closing $ in this paragraph",
-                         "close the formula with $, or write \\$ for a literal dollar sign")
-            return False
-        if not silent:
-            _push(state, src[pos + 1: close], "$", False, False, pos)
-        state.pos = close + 1
-        return True
-
+        return _dollar_math(state, silent)
     if ch != "\\" or pos + 1 >= end:
         return False
     nxt = src[pos + 1]
@@ -292,7 +279,8 @@ def _math_inline(state: StateInline, silent: bool, opts: _Options) -> bool:
         stop = find_env_end(src, match.group(1), match.end(), end)
         if stop < 0:
             if not silent:
-                warn(state.env, inline_line(state, pos), f"\\begin{{{match.group(1)}}} without \\end{{{match.group(1)}}}",
+                name = match.group(1)
+                warn(state.env, inline_line(state, pos), f"\\begin{{{name}}} without \\end{{{name}}}",
                      "add the matching \\end, or put the environment inside $$...$$")
             return False
         if not silent:
@@ -300,6 +288,38 @@ def _math_inline(state: StateInline, silent: bool, opts: _Options) -> bool:
         state.pos = stop
         return True
     return False
+
+
+def _dollar_math(state: StateInline, silent: bool) -> bool:
+    """``$$...$$`` (inline, kramdown's convention) or ``$...$`` (Pandoc's rule) at ``state.pos``."""
+    src, pos, end = state.src, state.pos, state.posMax
+    if src.startswith("$$", pos):
+        close = find_unescaped(src, "$$", pos + 2, end)
+        if close < 0 or not src[pos + 2: close].strip():
+            if close < 0 and not silent:
+                warn(state.env, inline_line(state, pos), "unclosed $$: no matching $$ in this paragraph",
+                     "close the formula with $$, or write \\$ for a literal dollar sign")
+            return False
+        if not silent:
+            _push(state, src[pos + 2: close], "$$", False, False, pos)
+        state.pos = close + 2
+        return True
+    if not single_dollar_opens(src, pos, end):
+        return False
+    # A formula on its own lines, or one that opens with a TeX command (never a price).
+    own_lines = pos == 0 or src[pos - 1] == "\n" or src[pos + 1] in "\n\\"
+    close = find_single_dollar_close(src, pos + 1, end, after_newline=own_lines)
+    if close < 0 or "`" in src[pos + 1: close]:
+        nxt = src[pos + 1]
+        if (close < 0 and not silent and not nxt.isdigit() and nxt not in "\n.,;:!?)"
+                and "$" not in src[pos + 1: end]):
+            warn(state.env, inline_line(state, pos), "unclosed $: no closing $ in this paragraph",
+                 "close the formula with $, or write \\$ for a literal dollar sign")
+        return False
+    if not silent:
+        _push(state, src[pos + 1: close], "$", False, False, pos)
+    state.pos = close + 1
+    return True
 
 
 # --------------------------------------------------------------------------
@@ -334,30 +354,48 @@ def _math_block(state: StateBlock, startLine: int, endLine: int, silent: bool, o
         """End index of the closing delimiter in ``text``, or -1."""
         if markup == "env":
             return find_env_end(text, closer, begin, len(text))
-        if markup == "\\\\[":
-            i = text.find(closer, begin)
-        else:
-            i = find_unescaped(text, closer, begin, len(text))
+        i = text.find(closer, begin) if markup == "\\\\[" else find_unescaped(text, closer, begin, len(text))
         return i + len(closer) if i >= 0 else -1
 
-    begin = len(_BEGIN.match(first).group(0)) if markup == "env" else skip
+    env_open = _BEGIN.match(first) if markup == "env" else None
+    begin = len(env_open.group(0)) if env_open else skip
     last = startLine
     joined = first
     stop = close_in(joined, begin)
+    blank_inside = False
     while stop < 0:
         last += 1
-        if last >= endLine or state.isEmpty(last) or state.sCount[last] < state.blkIndent:
+        if last >= endLine:
             return False
-        joined += "\n" + state.src[state.bMarks[last] + state.tShift[last]: state.eMarks[last]]
-        stop = close_in(joined, begin)
-    if joined[stop:].strip():
+        if state.isEmpty(last):
+            # kramdown's block math ($$ ... $$) runs over blank lines: one formula, as on Jekyll.
+            # Other delimiters end with their paragraph.
+            if markup != "$$":
+                return False
+            blank_inside = True
+        elif state.sCount[last] < state.blkIndent:
+            return False
+        line = state.src[state.bMarks[last] + state.tShift[last]: state.eMarks[last]]
+        joined += "\n" + line
+        # only the new line can hold a $$ or \] closer; environments count nesting from the start
+        stop = close_in(joined, begin if markup == "env" else len(joined) - len(line))
+    label = equation_label(joined[stop:])
+    if joined[stop:].strip() and label is None:
         return False  # text after the closing delimiter: it is inline math in a paragraph
+    if blank_inside and last + 1 < endLine and not state.isEmpty(last + 1):
+        # kramdown takes such a block only when a blank line (or the end) follows it; this also
+        # keeps an unclosed $$ from pairing with the opening $$ of a later block.
+        return False
     if silent:
         return True
 
     text = state.getLines(startLine, last + 1, state.blkIndent, False)
     text = text[len(text) - len(text.lstrip(" \t")):]
-    if markup == "env":
+    if label:
+        text = text[: text.rstrip().rfind("{")].rstrip()
+    if opts.kramdown_dialect:
+        tex = _kramdown_block_tex(text, markup, skip, closer)
+    elif markup == "env":
         tex = text.rstrip()
     else:
         body = text[skip:]
@@ -371,11 +409,23 @@ def _math_block(state: StateBlock, startLine: int, endLine: int, silent: bool, o
     token.content = tex
     token.markup = markup
     token.map = [startLine, last + 1]
-    token.meta = {"env": markup == "env"}
+    token.meta = {"env": markup == "env", "label": label}
     state.env["math"] = state.env.get("math", 0) + 1
     _check_envs(tex, state.env, startLine)
     state.line = last + 1
     return True
+
+
+def _kramdown_block_tex(text: str, markup: str, skip: int, closer: str) -> str:
+    """The block's TeX as a Jekyll blog's MathJax got it: kramdown strips ``$$`` math;
+    an environment or ``\\\\[...\\\\]`` is paragraph text, kramdown's escapes applied."""
+    from .kramdown import RUBY_SPACE, block_tex
+
+    if markup == "env":
+        return block_tex(text.rstrip())
+    body = text[skip:]
+    body = body[: len(body.rstrip()) - len(closer)]
+    return body.strip(RUBY_SPACE) if markup == "$$" else block_tex(body)
 
 
 # --------------------------------------------------------------------------
@@ -396,4 +446,58 @@ def render_math_block(self, tokens, idx, options, env) -> str:
     tex = escapeHtml(token.content)
     if token.meta.get("env"):
         return f'<div class="math display">{tex}</div>\n'
+    label = token.meta.get("label")
+    if label:
+        # numbered by the xref plugin (meta["tag"]): MathJax shows the tag, the id is the link target
+        tag = f" \\tag{{{escapeHtml(str(token.meta['tag']))}}}" if token.meta.get("tag") else ""
+        return f'<div class="math display" id="{escapeHtml(label)}">\\[{tex}{tag}\\]</div>\n'
     return f'<div class="math display">\\[{tex}\\]</div>\n'
+
+
+# --------------------------------------------------------------------------
+# Quarto's equation labels and setext headings inside $$ (two small, separate additions)
+
+_EQ_LABEL = re.compile(r"^[ \t]*\{#(eq-[A-Za-z0-9_:.-]*[A-Za-z0-9_])\}[ \t]*$")
+
+
+def equation_label(rest: str) -> str | None:
+    """``eq-x`` for the text ``" {#eq-x}"`` after a display formula's closing ``$$`` (Quarto's label)."""
+    match = _EQ_LABEL.match(rest)
+    return match.group(1) if match else None
+
+
+def _opens_display_math(text: str) -> bool:
+    """Whether ``text`` (a paragraph so far) has a ``$$`` that is not closed."""
+    count, pos = 0, 0
+    while True:
+        pos = find_unescaped(text, "$$", pos, len(text))
+        if pos < 0:
+            return count % 2 == 1
+        count += 1
+        pos += 2
+
+
+def guard_setext_headings(md: MarkdownIt) -> None:
+    """A line of only ``=`` or ``-`` inside an open ``$$`` never underlines a heading.
+
+    CommonMark reads "text $$ a\\n=\\n b $$" as a level-1 heading; inside math the
+    ``=`` line is part of the formula, so the paragraph rule takes those lines instead.
+    """
+    rule = next((r for r in md.block.ruler.__rules__ if r.name == "lheading"), None)
+    original = rule.fn if rule is not None else None
+    if original is None or getattr(original, "_math_guard", False):
+        return
+
+    def lheading(state: StateBlock, startLine: int, endLine: int, silent: bool) -> bool:
+        count = len(state.tokens)
+        if not original(state, startLine, endLine, silent):
+            return False
+        inline = state.tokens[count + 1] if len(state.tokens) > count + 1 else None
+        if inline is not None and inline.type == "inline" and _opens_display_math(inline.content):
+            del state.tokens[count:]
+            state.line = startLine
+            return False
+        return True
+
+    lheading._math_guard = True  # type: ignore[attr-defined]
+    md.block.ruler.at("lheading", lheading)

@@ -27,7 +27,7 @@ from markdown_it.common.utils import escapeHtml
 from markdown_it.rules_core import StateCore
 from markdown_it.token import Token
 
-from generator.markdown.cells.index import _code_html, rich_context
+from generator.markdown.cells.index import _code_html, _folded, rich_context
 from generator.markdown.cells.mime import Shown
 from generator.markdown.cells.options import BUILTIN, merge_options
 from generator.markdown.cells.render import outputs_html
@@ -88,11 +88,7 @@ def _cell_html(md: MarkdownIt, notebook: dict, index: int, options, env: dict) -
         return ""
     parts = []
     if opts["echo"] and cell["code"].strip():
-        code = _code_html(cell["code"], payload.get("language") or "python", options)
-        if cell.get("fold"):
-            opened = " open" if cell["fold"] == "show" else ""
-            code = f'<details class="nb-fold"{opened}><summary>Code</summary>\n{code}</details>\n'
-        parts.append(code)
+        parts.append(_folded(_code_html(cell["code"], payload.get("language") or "python", options), opts))
     if opts["output"]:
         parts.append(_outputs(md, notebook, index, cell, opts, env))
     label = opts.get("label")

@@ -45,6 +45,7 @@ class NotebookProgram:
     cells: tuple[Cell, ...]
     source_text: str
     seed: int = 0
+    repro_note: bool = True        # exec: {repro_note: false} leaves the note out
     #: (first line in source_text, number of lines, notebook cell number) of each code cell
     places: list[tuple[int, int, int]] = field(default_factory=list)
 
@@ -112,7 +113,7 @@ def notebook_program(payload: dict, meta: dict, defaults: ExecDefaults, rel: str
         line += count + 1
     if problems:
         raise BuildError.many(problems)
-    return NotebookProgram(rel, tuple(cells), "".join(pieces), defaults.seed, places)
+    return NotebookProgram(rel, tuple(cells), "".join(pieces), defaults.seed, defaults.repro_note, places)
 
 
 def _magics(code: str, n: int, offset: int, ipython: bool, rel: str, problems: list[Diagnostic]) -> str:

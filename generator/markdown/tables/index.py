@@ -16,30 +16,42 @@ import re
 from markdown_it import MarkdownIt
 from markdown_it.rules_block import StateBlock
 
+from collections.abc import Callable
+
 from ..diagnostics import warn
 from ..math.index import find_inline_math
+
+#: (start, end) spans of the formulas in one line of text.
+MathFinder = Callable[[str], list[tuple[int, int]]]
 
 _DELIMITER_CELL = re.compile(r"^:?-+:?$")
 _MAX_AUTOCOMPLETED_CELLS = 0x10000
 
 
-def tables_plugin(md: MarkdownIt, *, headerless: bool = True, math_aware: bool = True) -> None:
+def tables_plugin(md: MarkdownIt, *, headerless: bool = True, math_aware: bool = True,
+                  find_math: MathFinder | None = None, escaped_pipes: bool = False) -> None:
     """Replace the ``table`` block rule.
 
     :param headerless: accept a delimiter row as the first line (no ``<thead>``).
     :param math_aware: do not split cells on ``|`` inside inline math.
+    :param find_math: how to find the formulas in a row (default: the math plugin's rules);
+        the kramdown dialect passes its own.
+    :param escaped_pipes: a ``\\|`` inside math is fine (kramdown reads it as ``|`` and
+        does not split there), so only a bare ``|`` is warned about.
     """
-    rule = lambda s, a, b, silent: _table(s, a, b, silent, headerless, math_aware)  # noqa: E731
+    finder = (find_math or find_inline_math) if math_aware else None
+    rule = lambda s, a, b, silent: _table(s, a, b, silent, headerless, finder, escaped_pipes)  # noqa: E731
     md.block.ruler.at("table", rule, {"alt": ["paragraph", "reference"]})
 
 
-def split_row(line: str, math_aware: bool = True) -> tuple[list[str], bool]:
+def split_row(line: str, math_aware: bool = True, find_math: MathFinder | None = None,
+              escaped_pipes: bool = False) -> tuple[list[str], bool]:
     """Cells of one row, and whether a ``|`` sat inside math.
 
     An escaped ``\\|`` outside math becomes ``|`` (as in GFM); inside math it
-    stays as written.
+    stays as written (``escaped_pipes``: and is not counted as a ``|`` in math).
     """
-    spans = find_inline_math(line) if math_aware else []
+    spans = (find_math or find_inline_math)(line) if math_aware else []
     pipe_in_math = False
     cells: list[str] = []
     current: list[str] = []
@@ -47,7 +59,7 @@ def split_row(line: str, math_aware: bool = True) -> tuple[list[str], bool]:
     while pos < len(line):
         if span_i < len(spans) and pos == spans[span_i][0]:
             start, end = spans[span_i]
-            if "|" in line[start:end]:
+            if re.search(r"(?<!\\)\|" if escaped_pipes else r"\|", line[start:end]):
                 pipe_in_math = True
             current.append(line[start:end])
             pos = end
@@ -119,7 +131,7 @@ def _cells_row(state, tag, cells, aligns, line):
 
 
 def _table(state: StateBlock, startLine: int, endLine: int, silent: bool,
-           headerless: bool, math_aware: bool) -> bool:
+           headerless: bool, finder: MathFinder | None, escaped_pipes: bool) -> bool:
     if startLine + 1 >= endLine or state.is_code_block(startLine):
         return False
     first = _line(state, startLine)
@@ -130,7 +142,7 @@ def _table(state: StateBlock, startLine: int, endLine: int, silent: bool,
     if state.sCount[startLine + 1] >= state.blkIndent and not state.is_code_block(startLine + 1):
         aligns = _aligns(_line(state, startLine + 1))
     if aligns is not None and "|" in first:
-        header, _ = split_row(first.strip(), math_aware)
+        header, _ = split_row(first.strip(), finder is not None, finder, escaped_pipes)
         if len(header) != len(aligns):
             return False
         body_start = startLine + 2
@@ -163,13 +175,14 @@ def _table(state: StateBlock, startLine: int, endLine: int, silent: bool,
         if any(rule(state, line, endLine, True) for rule in terminators):
             break
         text = _line(state, line).strip()
-        if not text:
-            break
-        cells, pipe_in_math = split_row(text, math_aware)
+        if not text or ("|" not in text and text.startswith((": ", "Table: "))):
+            break  # a Pandoc table caption right under the table is not a row
+        cells, pipe_in_math = split_row(text, finder is not None, finder, escaped_pipes)
         if pipe_in_math:
             warn(state.env, line, "'|' inside math in a table row",
-                 "this site keeps the cell whole, but GitHub and Jekyll split it there; "
-                 "\\vert, \\mid or \\Vert are portable")
+                 "this site keeps the cell whole, but GitHub and Jekyll split it there; " + (
+                     "write \\| (kramdown reads it as |), or \\vert, \\mid" if escaped_pipes
+                     else "\\vert, \\mid or \\Vert are portable"))
         autocompleted += len(aligns) - len(cells)
         if autocompleted > _MAX_AUTOCOMPLETED_CELLS:
             break
@@ -180,7 +193,7 @@ def _table(state: StateBlock, startLine: int, endLine: int, silent: bool,
         line += 1
     if tbody is not None:
         state.push("tbody_close", "tbody", -1)
-        tbody.map[1] = line
+        tbody.map = [body_start, line]
     state.push("table_close", "table", -1)
     table.map[1] = line
     state.parentType = old_parent
