@@ -21,6 +21,13 @@ CONFIG_NAME = "config.yml"
 MATHJAX_URL = "https://cdn.jsdelivr.net/npm/mathjax@3.2.2/es5/tex-chtml-full.js"
 MERMAID_URL = "https://cdn.jsdelivr.net/npm/mermaid@11.12.2/dist/mermaid.min.js"
 PLANTUML_SERVER = "https://www.plantuml.com/plantuml"
+#: Chart libraries of notebook outputs, loaded only by pages with such a chart.
+PLOTLY_URL = "https://cdn.jsdelivr.net/npm/plotly.js-dist-min@4.1.2/plotly.min.js"
+VEGA_URL = "https://cdn.jsdelivr.net/npm/vega@6.4.0/build/vega.min.js"
+VEGA_LITE_URL = "https://cdn.jsdelivr.net/npm/vega-lite@6.5.0/build/vega-lite.min.js"
+VEGA_EMBED_URL = "https://cdn.jsdelivr.net/npm/vega-embed@7.3.0/build/vega-embed.min.js"
+#: Settings of ``notebooks:`` and their types (see the README's "Notebooks").
+NOTEBOOK_KEYS = {"execute": bool, "scripts": bool, "repository": str, "branch": str, "path": str}
 
 
 @dataclass(frozen=True)
@@ -63,6 +70,13 @@ class SiteConfig:
     plantuml_server: str = PLANTUML_SERVER
     #: Default options of executable cells (``timeout``, ``echo``, ``seed``, ...).
     exec: dict = field(default_factory=dict)
+    #: Jupyter notebooks: ``execute`` (run them), ``scripts`` (keep scripts of HTML outputs),
+    #: ``repository``/``branch``/``path`` (Colab and Binder links).
+    notebooks: dict = field(default_factory=dict)
+    plotly_url: str = PLOTLY_URL
+    vega_url: str = VEGA_URL
+    vega_lite_url: str = VEGA_LITE_URL
+    vega_embed_url: str = VEGA_EMBED_URL
     highlight_light: str = "friendly"
     highlight_dark: str = "monokai"
     #: Glob patterns (relative to ``content/``) of files to leave out.
@@ -101,7 +115,7 @@ class SiteConfig:
 
 _FIELDS = {f.name: f for f in dataclasses.fields(SiteConfig)}
 _INT_KEYS = {"posts_per_page": 1, "feed_limit": 0, "toc_min_headings": 0, "jobs": 1}
-_DICT_KEYS = {"math_macros", "exec", "vars"}
+_DICT_KEYS = {"math_macros", "exec", "vars", "notebooks"}
 #: Keys whose value may be null in the file (meaning: the default).
 _NULLABLE = {"jobs"}
 _CHOICES = {"heading_ids": ("gfm", "kramdown"), "markdown": ("gdblog", "kramdown")}
@@ -144,6 +158,23 @@ def _key_lines(text: str) -> dict[str, int]:
     return lines
 
 
+def _check_mapping(key: str, value: dict, fail) -> None:
+    """Mappings whose keys are known: ``notebooks``."""
+    problem = _notebooks_problem(value) if key == "notebooks" else None
+    if problem:
+        raise fail(key, problem, "keys: " + ", ".join(NOTEBOOK_KEYS))
+
+
+def _notebooks_problem(value: dict) -> str | None:
+    for name, setting in value.items():
+        wanted = NOTEBOOK_KEYS.get(str(name))
+        if wanted is None:
+            return f"unknown notebooks setting {name!r}"
+        if not isinstance(setting, wanted):
+            return f"notebooks.{name} must be {'true or false' if wanted is bool else 'text'}, got {setting!r}"
+    return None
+
+
 def _validate(raw: dict[str, Any], path: str, text: str) -> dict[str, Any]:
     lines: dict[str, int] | None = None
 
@@ -168,6 +199,7 @@ def _validate(raw: dict[str, Any], path: str, text: str) -> dict[str, Any]:
         elif key in _DICT_KEYS:
             if not isinstance(value, dict):
                 raise fail(key, f"{key} must be a mapping (key: value lines), got {type(value).__name__}")
+            _check_mapping(key, value, fail)
         elif key == "drafts":
             if not isinstance(value, bool):
                 raise fail(key, f"drafts must be true or false, got {value!r}")

@@ -142,7 +142,9 @@ def site_dict_of(config: SiteConfig, site: Site) -> dict:
         "title": config.title, "description": config.description, "author": config.author,
         "url": config.url, "base_url": config.base_url, "language": config.language,
         "mathjax_url": config.mathjax_url, "math_macros": config.math_macros,
-        "mermaid_url": config.mermaid_url, "nav": nav,
+        "mermaid_url": config.mermaid_url, "nav": nav, "notebooks": config.notebooks,
+        "plotly_url": config.plotly_url, "vega_url": config.vega_url, "vega_lite_url": config.vega_lite_url,
+        "vega_embed_url": config.vega_embed_url,
         "liquid": {"baseurl": config.base_url.rstrip("/"), "url": config.url, "title": config.title,
                    "description": config.description, "author": config.author},
     }

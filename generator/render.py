@@ -64,7 +64,7 @@ def liquid_body(doc: Document, ctx: SiteContext, diagnostics: list[Diagnostic]) 
     from .markdown.jekyll import LiquidContext, has_liquid, render_liquid
 
     assert doc.body is not None, f"{doc.rel}: body not loaded (see stages.load.ensure_body)"
-    if not has_liquid(doc.body):
+    if doc.format == "notebook" or not has_liquid(doc.body):  # Jupyter has no Liquid: {{ }} in code stays
         return doc.body
     page = {"title": doc.title, "url": doc.url, "date": doc.date.isoformat(),
             "tags": list(doc.tags), "categories": list(doc.categories)}
@@ -82,9 +82,25 @@ def document_env(doc: Document, ctx: SiteContext, exec_result: Any = None) -> Do
                         "source_dir": str(doc.folder), "site_root": ctx.site_root,
                         "allow_errors": post_exec.get("error", ctx.allow_errors) is True,
                         "site_vars": ctx.site_vars, "bibliography": list(ctx.bibliography), "csl": ctx.csl}
-    if exec_result is not None:
+    notebooks = ctx.site.get("notebooks") or {}
+    if notebooks.get("scripts") is True:
+        env["output_scripts"] = True
+    if doc.format == "notebook":
+        # an executed notebook's results belong to its code cells, never to a {python} fence in its prose
+        env["notebook"] = {"payload": doc.payload, "rel": doc.rel, "config": notebooks, "exec": exec_result}
+    elif exec_result is not None:
         env["exec"] = exec_result
     return env
+
+
+def _notebook_place(doc: Document, line: int, message: str) -> str:
+    """``cell N, line L: message`` for a 0-based line of a notebook's body (see readers.nbcells)."""
+    pieces = (doc.payload or {}).get("lines") or []
+    at = None
+    for start, number in pieces:
+        if start <= line + 1:
+            at = (number, line + 2 - start)
+    return f"cell {at[0]}, line {at[1]}: {message}" if at else message
 
 
 def count_words(tokens: list) -> int:
@@ -119,6 +135,8 @@ def render_body(doc: Document, md, ctx: SiteContext, exec_result: Any = None):
 
         excerpt_html = resolve_urls(excerpt_html, ctx.base_path + doc.url.lstrip("/"))
     for line, message, hint in env.get("diagnostics", ()):
+        if doc.format == "notebook" and line is not None:  # a line of the made-up body: say which cell
+            message, line = _notebook_place(doc, line, message), None
         diagnostics.append(Diagnostic(doc.rel, doc.body_line + line if line is not None else None, message, hint))
     return html, toc, {
         "excerpt_html": excerpt_html,

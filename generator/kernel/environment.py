@@ -11,7 +11,7 @@ import importlib.metadata
 import platform
 
 # Bump when the worker's output format changes, to invalidate old entries.
-FORMAT = "1"
+FORMAT = "2"  # 2: displayed rich values are MIME bundles
 
 
 @functools.cache

@@ -22,18 +22,26 @@ class ExecRequest:
     cells: tuple[Cell, ...]
     inline: tuple[InlineExpr, ...] = ()
     seed: int = 0
+    #: The text tracebacks quote, when it is not the source file's (a notebook's code cells,
+    #: one after another: each ``Cell.line`` is a line of this text).
+    source_text: str | None = None
 
 
 @dataclass
 class Output:
     """One thing a cell showed, in display order."""
 
-    kind: str                  # "stream" | "text" | "html" | "image" | "error"
-    text: str = ""             # for stream/text/html/error
+    #: "stream" | "text" | "html" | "image" | "error", and from displayed rich values
+    #: (see generator.markdown.cells.mime): "markdown" | "latex" | "plotly" | "vegalite" |
+    #: "widget" | "javascript" | "omitted"
+    kind: str
+    text: str = ""             # for the text kinds; the JSON spec of a chart
     name: str = ""             # "stdout"/"stderr" for streams
     file: Path | None = None   # for images: the stored file in the cache (content-addressed)
     filename: str = ""         # for images: its name in the output folder, e.g. "fig-loss-1.svg"
-    mime: str = ""             # image/svg+xml, image/png, image/gif
+    mime: str = ""             # image/svg+xml, image/png, image/gif; the MIME type a rich output came as
+    width: int | None = None   # images shown from a rich value: their size, when known
+    height: int | None = None
 
 
 @dataclass

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from pathlib import Path
 
 from generator.errors import Diagnostic
 from generator.kernel import environment
@@ -29,7 +30,10 @@ def assemble(plan: PostPlan, cache: ExecCache, *, no_exec: bool = False,
         outputs = []
         seconds = 0.0
         if step.entry is not None:
-            outputs = _outputs(step.entry, step.cell, plan, cache)
+            problems: list[str] = []
+            outputs = _outputs(step.entry, step.cell, plan, cache, problems)
+            warnings.extend(Diagnostic(req.display_path, step.cell.line, f"cell {step.cell.index + 1}: {problem}")
+                            for problem in problems)
             seconds = step.entry.get("seconds", 0.0)
             files_read.update(step.entry.get("files", {}))
             written = [p for p in step.entry.get("written", []) if p.startswith("content/")]
@@ -60,12 +64,18 @@ def fingerprint(plan: PostPlan) -> str:
     return digest("fingerprint", *parts)
 
 
-def _outputs(entry: dict, cell, plan: PostPlan, cache: ExecCache) -> list[Output]:
+def _outputs(entry: dict, cell, plan: PostPlan, cache: ExecCache, problems: list[str]) -> list[Output]:
     fix = _line_fixer(entry.get("lines", []), plan, plan.request.display_path)
     prefix = cell.options.get("label") or f"cell{cell.index + 1}"
-    outputs, images = [], 0
+    outputs: list[Output] = []
+    images = 0
     for out in entry.get("outputs", []):
-        if out["kind"] == "image":
+        if out["kind"] == "bundle":
+            shown = _bundle(out, prefix, images, cache, problems)
+            if shown is not None:
+                images += shown.kind == "image"
+                outputs.append(shown)
+        elif out["kind"] == "image":
             images += 1
             outputs.append(Output("image", file=cache.blob_path(out["blob"], out["ext"]),
                                   filename=f"{prefix}-{images}.{out['ext']}", mime=out["mime"]))
@@ -75,6 +85,32 @@ def _outputs(entry: dict, cell, plan: PostPlan, cache: ExecCache) -> list[Output
                 text = fix(text)
             outputs.append(Output(out["kind"], text=text, name=out.get("name", "")))
     return outputs
+
+
+def _bundle(out: dict, prefix: str, images: int, cache: ExecCache, problems: list[str]) -> Output | None:
+    """A displayed rich value (a MIME bundle) as the one output a page shows: the same choice
+    as for a notebook's stored outputs (generator.markdown.cells.mime)."""
+    from generator.markdown.cells.mime import Shown, image_size, normalize
+
+    def image(mime: str, value, meta: dict) -> Shown:
+        path = cache.blob_path(value["blob"], value["ext"])
+        try:
+            width, height = image_size(path.read_bytes(), mime)
+        except OSError:
+            width = height = None
+        given = meta.get("width") if isinstance(meta.get("width"), int) else None
+        if given and width and height:
+            width, height = given, round(height * given / width)
+        return Shown("image", filename=f"{prefix}-{images + 1}.{value['ext']}", mime=mime, width=width,
+                     height=height, text=str(path))
+
+    shown = normalize(out.get("data") or {}, out.get("metadata"), image=image, problems=problems)
+    if shown is None:
+        return None
+    if shown.kind == "image":
+        return Output("image", file=Path(shown.text), filename=shown.filename, mime=shown.mime,
+                      width=shown.width, height=shown.height)
+    return Output(shown.kind, text=shown.text, mime=shown.mime)
 
 
 def _line_fixer(old_lines: list, plan: PostPlan, display_path: str):

@@ -142,7 +142,7 @@ class _Session:
             return False
         init = {
             "op": "init", "display_path": req.display_path,
-            "source_path": str(Path(req.source_path).resolve()),
+            "source_path": str(Path(req.source_path).resolve()), "source_text": req.source_text,
             "seed": req.seed, "cwd": str(cwd), "site_root": str(ctx.site_root),
             "project_root": str(ctx.project_root), "exec_dir": str(Path(__file__).resolve().parent),
             "gdcore_dir": str(ctx.project_root / "gdcore"),

@@ -2,7 +2,7 @@
 
 Each syntax lives in its own folder as an ``xxx_plugin(md, *, options)``:
 ``math``, ``tables``, ``html``, ``links``, ``headings``, ``jekyll`` (Liquid
-preprocessing), the later pipeline stages' ``cells`` and ``diagrams``, and
+preprocessing), the later pipeline stages' ``cells``, ``notebook`` and ``diagrams``, and
 the scholarly layer in Quarto's syntax: ``attributes``, ``divs``,
 ``callouts``, ``tabsets``, ``margin``, ``xref``, ``citations``, ``shortcodes``.
 Their rules are placed relative to named rules, so the order of ``md.use``
@@ -58,6 +58,7 @@ def create_parser(options: MarkdownOptions = MarkdownOptions()) -> MarkdownIt:
     from .links import links_plugin
     from .margin import margin_plugin
     from .math import math_plugin
+    from .notebook import notebook_plugin
     from .shortcodes import shortcodes_plugin
     from .tables import tables_plugin
     from .tabsets import tabsets_plugin
@@ -99,6 +100,7 @@ def create_parser(options: MarkdownOptions = MarkdownOptions()) -> MarkdownIt:
            dialect=options.dialect)
     md.use(diagrams_plugin, cache_dir=options.cache_dir, plantuml_server=options.plantuml_server)
     md.use(cells_plugin)
+    md.use(notebook_plugin)
     # the scholarly layer (Quarto's syntax); cross-references number the cells' figures too
     md.use(attributes_plugin)
     md.use(divs_plugin)

@@ -35,6 +35,10 @@ class DocumentEnv(TypedDict, total=False):
     exec: Any
     #: Cell option defaults (site < post) for rendering cells that have no result.
     exec_defaults: dict[str, Any]
+    #: A notebook's payload, source and the site's ``notebooks:`` settings (see generator.markdown.notebook).
+    notebook: dict[str, Any]
+    #: Keep ``<script>`` in HTML outputs of cells and notebooks (config ``notebooks: {scripts: true}``).
+    output_scripts: bool
 
     # ---- filled by plugins while parsing and rendering, read by the pipeline
     #: Warnings: ``(line, message, hint)``, line 0-based in the parsed text (None: unknown).
@@ -53,3 +57,4 @@ class DocumentEnv(TypedDict, total=False):
     _inline_line: int | None           # diagnostics: first line of the inline run being parsed
     kramdown_alds: dict[str, Any]      # jekyll: kramdown attribute list definitions ({:name: ...})
     _kramdown_math: tuple[str, Any]    # math (kramdown dialect): the inline run analysed last, and its analysis
+    _nb_links: bool                    # notebook: the links header was added (nested parses add none)

@@ -20,6 +20,7 @@ from markdown_it.ruler import Ruler
 CORE_ORDER: tuple[str, ...] = (
     "block",                    # standard: block tokens exist
     "diagram_fences",           # diagrams: mermaid/plantuml fences become diagram tokens
+    "notebook_cells",           # notebook: {nbcell K} fences become notebook cells; download links
     "inline",                   # standard: inline tokens exist
     "tabsets",                  # tabsets: ## headings inside .panel-tabset divs become tabs
     "callouts",                 # callouts: .callout-* divs take their title (kept out of the TOC)

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 from .base import ReadContext, Reader, Source
 from .markdown import read_markdown
+from .notebook import read_notebook
 from .quarto import read_quarto
 
 
@@ -27,11 +28,12 @@ __all__ = ["DOCUMENT_LIKE", "READERS", "ReadContext", "Reader", "Source", "bundl
 READERS: list[Reader] = [
     Reader("markdown", (".md", ".markdown"), read_markdown),
     Reader("quarto", (".qmd",), read_quarto),
+    Reader("notebook", (".ipynb",), read_notebook),
 ]
 
 #: Suffixes of document formats that a writer may drop into content/ expecting a post.
 #: Without a reader for them, such a file is copied as it is, with a warning.
-DOCUMENT_LIKE = (".ipynb", ".rmd", ".rst", ".org", ".adoc", ".asciidoc", ".textile", ".mdx")
+DOCUMENT_LIKE = (".rmd", ".rst", ".org", ".adoc", ".asciidoc", ".textile", ".mdx")
 
 
 def reader_for(name: str) -> Reader | None:

@@ -4,13 +4,16 @@ Bridges documents and :mod:`generator.kernel`: it finds the documents with
 cells, extracts their programs (cached by file digest, so an unchanged post is
 not even parsed), and runs them all in one call (cached cells start no
 worker).  The results go to ``state.exec_results``; the files stage copies
-their figures beside the pages.
+their figures beside the pages.  A notebook runs only with ``execute: true``
+(see :mod:`generator.markdown.notebook.program`); its program comes from the
+reader's payload, and messages about it name the notebook's cells.
 """
 
 from __future__ import annotations
 
 import importlib.util
 from pathlib import Path
+from typing import Any
 
 from ..document import Document
 from ..manifest import key
@@ -28,6 +31,15 @@ Program = tuple[tuple[Cell, ...], tuple[InlineExpr, ...], int]
 def has_cells(doc: Document) -> bool:
     """Cheap test before any parsing: executable fences or inline expressions."""
     return "cells" in doc.signals
+
+
+def runs(state: BuildState, doc: Document) -> bool:
+    """Whether the execute stage runs ``doc``: a post with cells, or a notebook that asks to run."""
+    if doc.format == "notebook":
+        from ..markdown.notebook.program import executes
+
+        return executes(doc.meta, state.config.notebooks)
+    return has_cells(doc)
 
 
 def gdcore_folder(site_root: Path) -> Path:
@@ -68,34 +80,71 @@ def _program(state: BuildState, doc: Document) -> tuple[Program, bool]:
     return program, defaults.repro_note
 
 
+def _notebook_program(state: BuildState, doc: Document) -> Any:
+    """The program of a notebook that runs (from its payload: no parsing)."""
+    from ..markdown.cells.options import resolve_defaults
+    from ..markdown.notebook.program import notebook_program
+
+    defaults = resolve_defaults(state.config.exec or None, doc.meta.get("exec"),
+                                site_path="config.yml", post_path=doc.rel)
+    return notebook_program(doc.payload or {}, doc.meta, defaults, doc.rel)
+
+
 def run(state: BuildState) -> None:
     """Execute every document that has cells; raise BuildError listing all failures."""
-    wanted = [d for d in state.site.documents if has_cells(d)]
+    wanted = [d for d in state.site.documents if runs(state, d)]
     if not wanted:
         return
+    from ..errors import BuildError
     from ..kernel import ExecRequest, StampMemo, execute_posts, gdcore_source_hash
 
     requests = []
     repro_notes: dict[str, bool] = {}
+    notebooks: dict[str, Any] = {}
+    inline: tuple[InlineExpr, ...]
     for doc in wanted:
-        (cells, inline, seed), repro_notes[doc.rel] = _program(state, doc)
+        if doc.format == "notebook":
+            program = notebooks[doc.rel] = _notebook_program(state, doc)
+            cells, inline, seed, text = program.cells, (), program.seed, program.source_text
+            repro_notes[doc.rel] = program.repro_note
+        else:
+            (cells, inline, seed), repro_notes[doc.rel] = _program(state, doc)
+            text = None
         if cells or inline:
             requests.append(ExecRequest(key=doc.rel, display_path=doc.rel, source_path=doc.path,
-                                        cwd=doc.path.parent, cells=cells, inline=inline, seed=seed))
+                                        cwd=doc.path.parent, cells=cells, inline=inline, seed=seed,
+                                        source_text=text))
     if not requests:
         return
     cache_dir = state.root / ".cache" / "exec"
     options = state.options
     gdcore_hash = gdcore_source_hash(gdcore_folder(state.root), memo=StampMemo(cache_dir / "stamps.json"))
-    state.exec_results = execute_posts(
-        requests, cache_dir=cache_dir, site_root=state.root, project_root=PROJECT_ROOT, gdcore_hash=gdcore_hash,
-        jobs=state.jobs, refresh=options.refresh, no_exec=options.no_exec, progress=options.progress)
+    try:
+        state.exec_results = execute_posts(
+            requests, cache_dir=cache_dir, site_root=state.root, project_root=PROJECT_ROOT, gdcore_hash=gdcore_hash,
+            jobs=state.jobs, refresh=options.refresh, no_exec=options.no_exec, progress=options.progress)
+    except BuildError as exc:
+        if not notebooks:
+            raise
+        raise BuildError.many([_relocate(notebooks, d) for d in exc.errors]) from None
     for request in requests:
         result = state.exec_results[request.key]
+        program = notebooks.get(request.key)
+        if program is not None:
+            result.warnings = [program.relocate(w) for w in result.warnings]
+            for cell in result.cells:
+                for output in cell.outputs:
+                    if output.kind == "error":
+                        output.text = program.fix_traceback(output.text)
         result.repro = shown_repro(result.repro, request, repro_notes[request.key])
         state.report.warnings.extend(result.warnings)
         if options.explain:
-            _explain(state, request, result)
+            _explain(state, request, result, program)
+
+
+def _relocate(notebooks: dict[str, Any], diagnostic):
+    program = notebooks.get(diagnostic.path)
+    return program.relocate(diagnostic) if program is not None else diagnostic
 
 
 def shown_repro(repro: dict, request, enabled: bool) -> dict:
@@ -112,9 +161,13 @@ def shown_repro(repro: dict, request, enabled: bool) -> dict:
     return {k: v for k, v in repro.items() if k != "gdcore"}
 
 
-def _explain(state: BuildState, request, result) -> None:
+def _explain(state: BuildState, request, result, program=None) -> None:
     lines = {c.index: c.line for c in request.cells}
     for cell in result.cells:
+        if program is not None:
+            number = program.places[cell.index][2]
+            state.report.explain.append(f"{request.display_path}: cell {number} {cell.status}: {cell.reason}")
+            continue
         where = f"{request.display_path}:{lines.get(cell.index, '?')}"
         state.report.explain.append(f"{where}: cell {cell.index + 1} {cell.status}: {cell.reason}")
     for expr, reason in zip(request.inline, result.inline_reasons):

@@ -1,16 +1,19 @@
-"""The files stage: figures made by cells, theme assets, the site's assets and content files.
+"""The files stage: figures made by cells, notebooks' images, theme assets, the site's assets and content files.
 
 Keys: a figure is content-addressed in the execution cache, so its cached
-file's path is its key; a copied file's key is its path, size and mtime; the
-Pygments stylesheet's key is the two style names.
+file's path is its key; a notebook's stored image is keyed by its SHA-256 (its
+bytes are decoded from the notebook again only when the file must be made); a
+copied file's key is its path, size and mtime; the Pygments stylesheet's key is
+the two style names.
 """
 
 from __future__ import annotations
 
 import os
+from functools import partial
 from pathlib import Path
 
-from ..document import Site
+from ..document import Document, Site
 from ..errors import BuildError
 from ..manifest import key
 from ..state import BuildState
@@ -29,6 +32,7 @@ def walk_files(folder: Path):
 
 def run(state: BuildState) -> None:
     _figures(state)
+    _notebooks(state)
     _copies(state)
     light, dark = state.config.highlight_light, state.config.highlight_dark
     state.outputs.reuse_or_make("assets/theme/pygments.css", key("pygments", light, dark),
@@ -42,6 +46,44 @@ def _figures(state: BuildState) -> None:
     for rel, result in state.exec_results.items():
         for out_path, file in figure_files(by_rel[rel], result):
             state.outputs.reuse_or_make(out_path, key("figure", str(file)), lambda file=file: file, owner=rel)
+
+
+def _notebooks(state: BuildState) -> None:
+    """Each notebook beside its page (the "Download notebook" link), with the images of its stored
+    outputs (unless it was executed: then its figures come from the cells) and of its attachments."""
+    for doc in state.site.documents:
+        if doc.format != "notebook" or not isinstance(doc.payload, dict):
+            continue
+        folder = doc.out_path.rsplit("/", 1)[0] + "/" if "/" in doc.out_path else ""
+        executed = doc.rel in state.exec_results
+        loaded: list[dict] = []
+        for entry in doc.payload.get("images", []):
+            if executed and "attachment" not in entry:
+                continue
+            state.outputs.reuse_or_make(folder + entry["file"], key("notebook-image", entry["sha"]),
+                                        partial(_notebook_image, doc, entry, loaded), owner=doc.rel)
+        if doc.meta.get("download", True) is not False:
+            st = doc.path.stat()
+            state.outputs.reuse_or_make(folder + doc.path.name, key("copy", str(doc.path), st.st_mtime_ns, st.st_size),
+                                        partial(Path, doc.path), owner=doc.rel)
+
+
+def _notebook_image(doc: Document, entry: dict, loaded: list[dict]) -> bytes:
+    """An image's bytes, decoded from the notebook (read once per notebook)."""
+    from ..readers.nbcells import image_bytes
+    from ..readers.notebook import parse_notebook
+    from ..readers.text import decode
+
+    if not loaded:
+        try:
+            loaded.append(parse_notebook(decode(doc.path.read_bytes(), doc.rel), doc.rel, []))
+        except (OSError, BuildError):
+            loaded.append({})
+    data = image_bytes(loaded[0], entry)
+    if data is None:
+        raise BuildError("the notebook changed while the site was being built", path=doc.rel,
+                         hint="build again")
+    return data
 
 
 def static_files(site: Site, root: Path) -> dict[str, Path]:

@@ -8,8 +8,9 @@ Small API, reused by other browser tests (the Jekyll comparison):
 ``launch(playwright) -> Browser``
     Headless Chromium with the flags this closed network needs.
 ``new_context(browser, **options) -> BrowserContext``
-    A context whose requests to the pinned CDN URLs of MathJax and Mermaid
-    are answered from ``node_modules/`` (same path below the package, so
+    A context whose requests to the pinned CDN URLs of MathJax, Mermaid and
+    the chart libraries of notebook outputs (plotly.js, Vega, Vega-Lite,
+    vega-embed) are answered from ``node_modules/`` (same path below the package, so
     MathJax's fonts and extensions load too); every other non-local request
     is aborted (never a failure by itself).
 ``serve(folder, base_path="/")``
@@ -20,8 +21,8 @@ Small API, reused by other browser tests (the Jekyll comparison):
 ``visit(context_or_page, url) -> Visit``
     Opens ``url`` (in a new page of a context, or in a page to reuse),
     records console errors, page errors and failed local requests, waits
-    until MathJax (``MathJax.startup.promise``), Mermaid, images and fonts
-    have finished.  ``Visit`` is a context manager: it stops recording and
+    until MathJax (``MathJax.startup.promise``), Mermaid, charts
+    (``window.gdblogCharts``), images and fonts have finished.  ``Visit`` is a context manager: it stops recording and
     closes the page if it opened it.
 ``tex_inputs(page) -> list[MathInput]``
     What MathJax actually received on the page: ``MathInput(tex, display)``
@@ -61,8 +62,11 @@ CHROMIUM = os.environ.get("GDBLOG_CHROMIUM", "/usr/bin/chromium")
 #: reach Google's services and floods the log with refused connections.
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
                  "--disable-background-networking", "--disable-component-update", "--disable-sync"]
-#: The CDN the pages load MathJax and Mermaid from (see generator/config.py).
-_CDN = re.compile(r"^https://cdn\.jsdelivr\.net/npm/(mathjax|mermaid)@([^/]+)/([^?#]*)")
+#: The CDN the pages load MathJax, Mermaid and chart libraries from (see generator/config.py).
+_CDN = re.compile(r"^https://cdn\.jsdelivr\.net/npm/(mathjax|mermaid|plotly\.js-dist-min|vega|vega-lite|vega-embed)"
+                  r"@([^/]+)/([^?#]*)")
+#: The packages of node_modules/ the browser tests serve (package.json's devDependencies).
+PACKAGES = ("mathjax", "mermaid", "plotly.js-dist-min", "vega", "vega-lite", "vega-embed")
 _LOCAL_HOSTS = ("127.0.0.1", "localhost")
 _NOT_LOCAL = re.compile(r"^(?!https?://(?:127\.0\.0\.1|localhost)[:/])")
 #: How long to wait for MathJax and Mermaid on one page.
@@ -84,7 +88,7 @@ def require_browser() -> str:
     if not (os.path.isfile(CHROMIUM) and os.access(CHROMIUM, os.X_OK)):
         _skip_or_fail(f"Chromium not found at {CHROMIUM}: install it with `apt-get install chromium` "
                       "(Playwright's own browser download is not used); `npm ci` provides node_modules/")
-    for package in ("mathjax", "mermaid"):
+    for package in PACKAGES:
         if not (NODE_MODULES / package / "package.json").is_file():
             _skip_or_fail(f"node_modules/{package} is missing: run `npm ci` in {PROJECT}")
     return CHROMIUM
@@ -226,6 +230,7 @@ _WAIT = """async () => {
     if (!window.gdblogMermaid) throw new Error("the page has Mermaid diagrams but Mermaid did not start");
     await window.gdblogMermaid;
   }
+  if (window.gdblogCharts) await window.gdblogCharts;
   await Promise.all(Array.from(document.images, img => img.complete ? null :
     new Promise(done => { img.addEventListener("load", done); img.addEventListener("error", done); })));
   await document.fonts.ready;  // MathJax's fonts: requests still in flight would be cut by the next page

@@ -25,7 +25,7 @@ import random
 import sys
 import types
 
-SKIP_NAMES = {"display"}
+SKIP_NAMES = {"display", "get_ipython"}  # the worker's own helpers, given again to every namespace
 
 
 class CheckpointError(Exception):

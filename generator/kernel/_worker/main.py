@@ -20,7 +20,7 @@ import time
 import types
 import warnings
 
-from _worker import audit, capture, checkpoint, figures, protocol, runcode
+from _worker import audit, capture, checkpoint, figures, protocol, rich, runcode
 
 
 
@@ -52,6 +52,7 @@ class Worker:
         self.hard_cap = init["hard_cap"]
         self.checkpoint_cap = init["checkpoint_cap"]
         self.site_root = init["site_root"]
+        self.scratch = os.path.join(init["cache_dir"], "tmp")
         os.chdir(init["cwd"])
         # The post's folder first (local helper modules), then site and project
         # roots (gdcore), then the interpreter's own paths.
@@ -63,10 +64,14 @@ class Worker:
         # so its "non-interactive backend" warning would only clutter the page.
         warnings.filterwarnings("ignore", message=".*non-interactive.*cannot be shown")
         try:
-            with open(init["source_path"], encoding="utf-8") as f:
-                runcode.register_source(self.filename, f.read())
+            if init.get("source_text") is not None:  # a notebook: its code cells one after another
+                runcode.register_source(self.filename, init["source_text"])
+            else:
+                with open(init["source_path"], encoding="utf-8") as f:
+                    runcode.register_source(self.filename, f.read())
         except OSError:
             pass
+        rich.install_ipython_hooks(self._show)
         self.recorder = audit.FileRecorder(
             site_root=init["site_root"], ignore=[init["gdcore_dir"], init["generator_dir"], init["cache_dir"]])
         self.recorder.install()
@@ -115,6 +120,8 @@ class Worker:
                     return
                 self.sink.add(figures.save_figure(obj, self.fig_format, self.blob_dir))
                 self.shown.append(obj)
+            elif (bundle := rich.bundle_of(obj)) is not None:
+                self.sink.add(rich.bundle_output(bundle[0], bundle[1], self.blob_dir))
             elif hasattr(obj, "_repr_html_") and not isinstance(obj, type):
                 html = obj._repr_html_()
                 if html is None:
@@ -139,6 +146,8 @@ class Worker:
         error = None
         fd_slot = None  # where fd-level output goes: after the body's own output
         started = time.perf_counter()
+        if "get_ipython" in msg["source"] and "get_ipython" not in self.ns:  # magics IPython transformed
+            self.ns["get_ipython"] = rich.make_get_ipython(self.ns, self.main_module, self.scratch)
         try:
             compiled = runcode.compile_cell(msg["source"], filename=self.filename,
                                             first_line=msg["line"])

@@ -74,12 +74,18 @@ def describe_error(exc: BaseException, *, filename: str, fallback_line: int) -> 
     if isinstance(exc, SyntaxError) and exc.filename == filename and exc.lineno:
         line = exc.lineno
     text = "".join(traceback.TracebackException(type(exc), exc, tb, compact=True).format())
-    summary = exc.msg if isinstance(exc, SyntaxError) and exc.msg else str(exc)
+    summary = exc.msg if isinstance(exc, SyntaxError) and exc.msg else (_missing_ipython(exc) or str(exc))
     message = summary.strip().splitlines()[0] if summary.strip() else ""
     if len(message) > 300:
         message = message[:300] + "..."
     return {"type": type(exc).__name__, "message": message, "traceback": text, "line": line,
             "syntax": isinstance(exc, SyntaxError)}
+
+
+def _missing_ipython(exc: BaseException) -> str | None:
+    from _worker.rich import missing_ipython
+
+    return missing_ipython(exc)
 
 
 def _ends_with_semicolon(source: str) -> bool:

@@ -26,7 +26,7 @@ from markdown_it.token import Token
 
 from generator.markdown.cells.options import merge_options
 from generator.markdown.cells.parse import parse_cell
-from generator.markdown.cells.render import outputs_html
+from generator.markdown.cells.render import RichContext, outputs_html
 from generator.markdown.diagnostics import warn
 from generator.markdown.rules import place_core
 from generator.markdown.xref import lookup
@@ -64,7 +64,8 @@ def cells_plugin(md: MarkdownIt, *, language: str = "python") -> None:
             parts.append(f'<p class="cell-note cell-missing">output missing: {escapeHtml(cell.reason)}</p>\n')
         elif opts["output"]:
             parts.append(outputs_html(cell.outputs, options=view, cell_number=meta["index"] + 1,
-                                      render_caption=lambda text: md.renderInline(text), target=target))
+                                      render_caption=lambda text: md.renderInline(text), target=target,
+                                      rich=rich_context(md, env, meta["line"] - 1)))
         label = opts.get("label")
         # a numbered cell's id belongs to its <figure>, the target of references
         attrs = f' id="{escapeHtml(label)}"' if label and target is None else ""
@@ -81,6 +82,17 @@ def cells_plugin(md: MarkdownIt, *, language: str = "python") -> None:
 
     md.add_render_rule("exec_cell", render_cell)
     md.add_render_rule("exec_inline", render_inline)
+
+
+def rich_context(md: MarkdownIt, env: dict, line: int | None, prefix: str = "") -> RichContext:
+    """What rendering rich outputs needs from the page: its parser (for Markdown and LaTeX
+    outputs), its features, whether scripts of HTML outputs are kept, where warnings go."""
+
+    def warn(message: str, hint: str | None) -> None:
+        env.setdefault("diagnostics", []).append((line, prefix + message, hint))
+
+    return RichContext(render_markdown=lambda text: md.render(text, env), features=env.setdefault("features", set()),
+                       allow_scripts=env.get("output_scripts") is True, warn=warn)
 
 
 def _find_cells(state: StateCore) -> None:
