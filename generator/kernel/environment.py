@@ -14,6 +14,10 @@ import platform
 FORMAT = "2"  # 2: displayed rich values are MIME bundles
 
 
+#: Libraries whose rendering of a value (a DataFrame's HTML, a chart's spec) is part of a cell's output.
+RICH_LIBRARIES = ("pandas", "plotly", "altair", "ipython")
+
+
 @functools.cache
 def package_version(name: str) -> str:
     try:
@@ -32,13 +36,16 @@ def components(*, post_key: str, gdcore_hash: str, seed: int) -> dict:
         "numpy": package_version("numpy"),
         "matplotlib": package_version("matplotlib"),
         "pillow": package_version("pillow"),
+        # the libraries whose values the worker shows as rich output (tables, charts)
+        "rich": ",".join(f"{name} {package_version(name)}" for name in RICH_LIBRARIES),
         "seed": str(seed),
     }
 
 
 _LABELS = {"format": "cache format", "post": "post path", "gdcore": "gdcore",
            "python": "Python version", "numpy": "numpy version",
-           "matplotlib": "matplotlib version", "pillow": "Pillow version", "seed": "seed"}
+           "matplotlib": "matplotlib version", "pillow": "Pillow version",
+           "rich": "pandas/plotly/altair/IPython versions", "seed": "seed"}
 
 
 def describe_changes(old: dict, new: dict) -> str | None:

@@ -304,3 +304,15 @@ def test_namespace_too_large_to_checkpoint_falls_back(site):
     result = site.execute(POST, limits=limits)[POST]
     assert result.cells[1].reason.endswith("checkpoint unavailable so cell 1 was re-run for state")
     assert runs(site) == ["one", "two", "one", "two"]
+
+
+def test_a_rich_output_library_upgrade_reruns_cells(site, monkeypatch):
+    """A DataFrame's HTML or a chart's spec comes from pandas/plotly/altair: their versions are in the key."""
+    site.write(POST, fence("1"))
+    site.execute(POST)
+    from generator.kernel import environment
+    real = environment.package_version
+    monkeypatch.setattr(environment, "package_version",
+                        lambda name: "99.0" if name == "pandas" else real(name))
+    [(status, reason)] = explain(site.execute(POST)[POST])
+    assert status == "ran" and reason.startswith("pandas/plotly/altair/IPython versions changed")
