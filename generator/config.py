@@ -61,6 +61,16 @@ class SiteConfig:
     highlight_dark: str = "monokai"
     #: Glob patterns (relative to ``content/``) of files to leave out.
     exclude: tuple = ()
+    #: Full-text search with Pagefind (header box, index built after the site).
+    search: bool = True
+    #: ``scroll`` (default) or ``wrap``: what long code lines do (a post's ``code-overflow`` wins).
+    code_overflow: str = "scroll"
+    #: Make a PNG card (title, date, site name) for posts without an image of their own.
+    social_cards: bool = False
+    #: ``{giscus: {...}}`` or ``{utterances: {...}}`` (see generator/integrations.py); empty: none.
+    comments: dict = field(default_factory=dict)
+    #: ``{plausible: domain}``, ``{goatcounter: code}`` or ``{google: id}``; empty: none.
+    analytics: dict = field(default_factory=dict)
     #: Settings below are usually given on the command line.
     output: str = "_site"
     drafts: bool = False
@@ -90,6 +100,9 @@ class SiteConfig:
 _FIELDS = {f.name: f for f in dataclasses.fields(SiteConfig)}
 _INT_KEYS = {"posts_per_page": 1, "feed_limit": 0, "toc_min_headings": 0, "jobs": 1}
 _DICT_KEYS = {"math_macros", "exec"}
+_BOOL_KEYS = {"drafts", "search", "social_cards"}
+#: Keys also accepted with a hyphen, as Quarto spells them.
+_ALIASES = {"code-overflow": "code_overflow", "social-cards": "social_cards"}
 #: Keys whose value may be null in the file (meaning: the default).
 _NULLABLE = {"jobs"}
 
@@ -130,7 +143,7 @@ def _validate(raw: dict[str, Any], path: str, text: str) -> dict[str, Any]:
 
     values: dict[str, Any] = {}
     for key, value in raw.items():
-        key = str(key)
+        key = _ALIASES.get(str(key), str(key))
         if key not in _FIELDS:
             close = difflib.get_close_matches(key, _FIELDS, n=1)
             hint = f"did you mean {close[0]!r}?" if close else "known keys: " + ", ".join(sorted(_FIELDS))
@@ -143,9 +156,11 @@ def _validate(raw: dict[str, Any], path: str, text: str) -> dict[str, Any]:
         elif key in _DICT_KEYS:
             if not isinstance(value, dict):
                 raise fail(key, f"{key} must be a mapping (key: value lines), got {type(value).__name__}")
-        elif key == "drafts":
+        elif key in _BOOL_KEYS:
             if not isinstance(value, bool):
-                raise fail(key, f"drafts must be true or false, got {value!r}")
+                raise fail(key, f"{key} must be true or false, got {value!r}")
+        elif key in ("comments", "analytics"):
+            value = _integration(key, value, fail)
         elif key == "exclude":
             if isinstance(value, str):
                 value = [value]
@@ -161,6 +176,8 @@ def _validate(raw: dict[str, Any], path: str, text: str) -> dict[str, Any]:
                 value = normalize_base_url(value)
             except ValueError as exc:
                 raise fail(key, str(exc)) from None
+        if key == "code_overflow" and value not in ("scroll", "wrap"):
+            raise fail(key, f"code_overflow must be scroll or wrap, got {value!r}")
         if key == "heading_ids" and value not in ("gfm", "kramdown"):
             raise fail(key, f"heading_ids must be gfm or kramdown, got {value!r}")
         if key in ("permalink", "page_permalink") and not value.startswith("/"):
@@ -172,6 +189,18 @@ def _validate(raw: dict[str, Any], path: str, text: str) -> dict[str, Any]:
                            "put a path prefix such as /repo/ in base_url")
         values[key] = value
     return values
+
+
+def _integration(key: str, value: Any, fail) -> dict:
+    """The checked settings of ``comments`` or ``analytics`` (empty or null: off)."""
+    from .integrations import check_analytics, check_comments
+
+    if value is None or value == {}:
+        return {}
+    checked, problem = (check_comments if key == "comments" else check_analytics)(value)
+    if problem:
+        raise fail(key, problem)
+    return checked
 
 
 def load_config(site_root: Path, overrides: dict[str, Any] | None = None) -> SiteConfig:

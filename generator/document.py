@@ -126,6 +126,8 @@ class Site:
     pages: list[Document]
     static: list[StaticFile]
     warnings: list[Diagnostic] = field(default_factory=list)
+    #: Posts dated in the future, left out of this build (see BuildOptions.future).
+    scheduled: list[Document] = field(default_factory=list)
 
     @property
     def documents(self) -> list[Document]:

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from itertools import groupby
 
 from .document import Document, RenderedDoc, reading_minutes
+from .images import eager_first_image
 from .manifest import key
 from .urls import slugify, tag_url
 
@@ -135,4 +136,5 @@ def render_list_page(item: ListPage, theme, site: dict) -> str:
     page = dict(item.data, has_math=item.has_math, features=list(item.features))
     if "posts" in page and item.template != "feed.xml":
         page["posts"] = [dict(p, summary_html=Markup(p.get("summary_html", ""))) for p in page["posts"]]
-    return theme.render(item.template, site=site, page=page)
+    html = theme.render(item.template, site=site, page=page)
+    return eager_first_image(html) if item.template.endswith(".html") else html

@@ -11,10 +11,13 @@ from __future__ import annotations
 import html as html_lib
 import re
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
+from urllib.parse import unquote
 
 from .document import Document, RenderedDoc, reading_minutes
 from .errors import Diagnostic
+from .images import ImageReport, ImageSources, eager_first_image, finish_images
 from .markdown.env import DocumentEnv
 from .urls import tag_url
 
@@ -44,6 +47,7 @@ class RenderTask:
     next: dict | None = None        # {"title", "url"} of the newer post
     exec_result: Any = None         # generator.kernel.PostResult, when the post has cells
     keep_body: bool = False         # return the body HTML (for the feed)
+    links: dict | None = None       # {"series": ..., "related": [...]}: see generator.related
 
 
 _TAGS = re.compile(r"<[^>]+>")
@@ -101,6 +105,9 @@ def render_body(doc: Document, md, ctx: SiteContext, exec_result: Any = None):
     env = document_env(doc, ctx, exec_result)
     tokens = md.parse(body, env)
     html = md.renderer.render(tokens, md.options, env)
+    images = _image_sources(doc, ctx, exec_result)
+    image_report = ImageReport()
+    html = finish_images(html, images, image_report)
 
     toc = []
     if len(env.get("toc", ())) >= max(ctx.toc_min_headings, 1) and doc.meta.get("toc", True) is not False:
@@ -113,9 +120,12 @@ def render_body(doc: Document, md, ctx: SiteContext, exec_result: Any = None):
     if excerpt_html:
         from .markdown.html import resolve_urls
 
-        excerpt_html = resolve_urls(excerpt_html, ctx.base_path + doc.url.lstrip("/"))
+        excerpt_html = finish_images(resolve_urls(excerpt_html, ctx.base_path + doc.url.lstrip("/")),
+                                     images, ImageReport())
     for line, message, hint in env.get("diagnostics", ()):
         diagnostics.append(Diagnostic(doc.rel, doc.body_line + line if line is not None else None, message, hint))
+    diagnostics += _missing_images(doc, body, image_report.missing)
+    env.setdefault("dependencies", set()).update(image_report.files)
     return html, toc, {
         "excerpt_html": excerpt_html,
         "summary_text": doc.summary or html_to_text(excerpt_html),
@@ -127,6 +137,36 @@ def render_body(doc: Document, md, ctx: SiteContext, exec_result: Any = None):
         "features": env.get("features", set()),
         "dependencies": sorted(env.get("dependencies", ())),
     }
+
+
+def _image_sources(doc: Document, ctx: SiteContext, exec_result: Any) -> ImageSources:
+    """Where the files behind the page's images are: its figures, its bundle, content/, assets/."""
+    from .theme import BUILTIN_THEME_ASSETS
+
+    folder = doc.out_path.rsplit("/", 1)[0] + "/" if "/" in doc.out_path else ""
+    figures: dict[str, Path] = {}
+    for cell in getattr(exec_result, "cells", ()):
+        for out in cell.outputs:
+            if out.kind == "image" and out.file is not None:
+                figures[folder + out.filename] = Path(out.file)
+                if getattr(out, "dark_file", None) is not None:
+                    figures[folder + out.dark_filename] = Path(out.dark_file)
+    return ImageSources(site_root=Path(ctx.site_root), base_path=ctx.base_path, page_url=doc.url,
+                        page_folder=folder, bundle=doc.bundle, figures=figures, theme_assets=BUILTIN_THEME_ASSETS)
+
+
+def _missing_images(doc: Document, body: str, missing: list[str]) -> list[Diagnostic]:
+    """A warning per missing image, at the line of the body that names it (found by its text)."""
+    problems = []
+    lines = body.split("\n")
+    for src in dict.fromkeys(missing):
+        needles = {src, unquote(src)}
+        line = next((i for i, text in enumerate(lines) if any(n in text for n in needles)), None)
+        problems.append(Diagnostic(
+            doc.rel, doc.body_line + line if line is not None else None, f"image not found: {src}",
+            f"no such file for the page {doc.url}; a relative path starts from the page's URL, "
+            "a path starting with / from content/ (or assets/)"))
+    return problems
 
 
 def _excerpt_tokens(tokens: list, separator: str) -> list:
@@ -172,7 +212,7 @@ def page_context(doc: Document, body_html: str, toc: list, info: dict, task: Ren
         "tags": [{"name": t, "url": tag_url(t)} for t in doc.tags],
         "body": Markup(body_html), "toc": [dict(t, html=Markup(t["html"])) for t in toc],
         "reading_minutes": reading_minutes(info["words"]) if doc.kind == "post" else None,
-        "prev": task.prev, "next": task.next, "has_math": info["has_math"],
+        "prev": task.prev, "next": task.next, "has_math": info["has_math"], **(task.links or {}),
         "features": sorted(info["features"]), "meta": doc.meta,
     }
     if extra:
@@ -217,7 +257,7 @@ def render_document(task: RenderTask, md, theme, ctx: SiteContext) -> tuple[str,
 
         extra = {"repro": Markup(repro_note_html(task.exec_result.repro))}
     page = page_context(doc, body_html, toc, info, task, extra)
-    html = theme.render(task.template, site=ctx.site, page=page)
+    html = eager_first_image(theme.render(task.template, site=ctx.site, page=page))
     return html, RenderedDoc(
         rel=doc.rel, key=task.key, out_path=task.out_path, excerpt_html=info["excerpt_html"],
         summary_text=info["summary_text"], has_math=info["has_math"],
