@@ -35,7 +35,7 @@ def post_entry(doc: Document, rendered: RenderedDoc) -> dict:
         "undated": doc.undated, "tags": [{"name": t, "url": tag_url(t)} for t in doc.tags],
         "summary_html": html.escape(doc.summary) if doc.summary else rendered.excerpt_html,
         "summary_text": rendered.summary_text,
-        "reading_minutes": reading_minutes(rendered.words),
+        "reading_minutes": reading_minutes(rendered.words), "image": rendered.image,
         "_math": rendered.excerpt_has_math and not doc.summary,
         "_mermaid": rendered.excerpt_has_mermaid and not doc.summary,
     }
@@ -105,7 +105,8 @@ def list_pages(posts: list[Document], pages: list[Document], rendered: dict[str,
         feed_posts.append(dict(entry, content=bodies.get(doc.rel, "")))
     newest = max((p.updated or p.date for p in posts), default=dt.datetime(1970, 1, 1, tzinfo=dt.timezone.utc))
     result.append(ListPage("feed.xml", "feed.xml", "/feed.xml",
-                           {"kind": "feed", "url": "/feed.xml", "posts": feed_posts, "updated": newest}))
+                           {"kind": "feed", "url": "/feed.xml", "posts": feed_posts, "updated": newest,
+                            "has_images": any(p["image"] for p in feed_posts)}))
 
     sitemap = [{"url": "/", "lastmod": newest if posts else None}]
     sitemap += [{"url": d.url, "lastmod": d.updated or (None if d.undated else d.date)} for d in posts]

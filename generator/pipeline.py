@@ -24,6 +24,7 @@ from .listing import reserved_outputs
 from .outputs import Outputs
 from .pool import RenderPool
 from .render import SiteContext
+from .search import find_pagefind
 from .stages import documents, execute, files, lists, load, postbuild
 from .stages.files import walk_files
 from .staging import Staging, check_output_dir
@@ -100,7 +101,7 @@ def prepare_render(state: BuildState) -> None:
                             post_urls=post_urls, includes=includes_of(root),
                             allow_errors=config.exec.get("error") is True, site_root=str(root))
     state.fingerprints = Fingerprints(
-        site=manifest.key(config.fingerprint(), site_dict["nav"]),
+        site=manifest.key(config.fingerprint(), site_dict["nav"], site_dict["search"]),
         plantuml=plantuml_fingerprint(),
         urls=manifest.key(sorted(post_urls.items())),
         includes=manifest.key(sorted(state.ctx.includes.items())))
@@ -131,6 +132,9 @@ def site_dict_of(config: SiteConfig, site: Site) -> dict:
         "url": config.url, "base_url": config.base_url, "language": config.language,
         "mathjax_url": config.mathjax_url, "math_macros": config.math_macros,
         "mermaid_url": config.mermaid_url, "nav": nav,
+        # the reader's side: search only where Pagefind can build the index (else a warning, see search.py)
+        "search": config.search and find_pagefind() is not None, "code_overflow": config.code_overflow,
+        "social_cards": config.social_cards, "comments": config.comments, "analytics": config.analytics,
         "liquid": {"baseurl": config.base_url.rstrip("/"), "url": config.url, "title": config.title,
                    "description": config.description, "author": config.author},
     }

@@ -13,7 +13,7 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
-from urllib.parse import unquote
+from urllib.parse import unquote, urljoin, urlsplit
 
 from .document import Document, RenderedDoc, reading_minutes
 from .errors import Diagnostic
@@ -124,6 +124,13 @@ def render_body(doc: Document, md, ctx: SiteContext, exec_result: Any = None):
                                      images, ImageReport())
     for line, message, hint in env.get("diagnostics", ()):
         diagnostics.append(Diagnostic(doc.rel, doc.body_line + line if line is not None else None, message, hint))
+    share = share_image(doc, html, ctx, images)
+    if share.card:
+        env.setdefault("features", set()).add("social-card")
+    if share.missing:
+        image_report.missing.append(share.missing)
+    if "<pre" in html:
+        env.setdefault("features", set()).add("code")  # the page loads code.js (copy buttons)
     diagnostics += _missing_images(doc, body, image_report.missing)
     env.setdefault("dependencies", set()).update(image_report.files)
     return html, toc, {
@@ -136,6 +143,7 @@ def render_body(doc: Document, md, ctx: SiteContext, exec_result: Any = None):
         "diagnostics": diagnostics,
         "features": env.get("features", set()),
         "dependencies": sorted(env.get("dependencies", ())),
+        "image": share.url, "image_alt": share.alt,
     }
 
 
@@ -153,6 +161,55 @@ def _image_sources(doc: Document, ctx: SiteContext, exec_result: Any) -> ImageSo
                     figures[folder + out.dark_filename] = Path(out.dark_file)
     return ImageSources(site_root=Path(ctx.site_root), base_path=ctx.base_path, page_url=doc.url,
                         page_folder=folder, bundle=doc.bundle, figures=figures, theme_assets=BUILTIN_THEME_ASSETS)
+
+
+#: Formats social sites show as a shared page's picture (not SVG).
+_RASTER = (".png", ".jpg", ".jpeg", ".gif", ".webp")
+_IMG_TAG = re.compile(r"<img\b[^>]*>", re.I)
+_ATTR_VALUE = r"""\b{}\s*=\s*(?:"([^"]*)"|'([^']*)')"""
+#: File name of a post's generated social card, beside its page (see generator.social).
+SOCIAL_CARD = "social-card.png"
+
+
+@dataclass
+class ShareImage:
+    url: str = ""        # absolute URL (site url + path), "" for none
+    alt: str = ""
+    card: bool = False   # the generated social card
+    missing: str = ""    # a front matter image that does not exist
+
+
+def _attr(tag: str, name: str) -> str | None:
+    match = re.search(_ATTR_VALUE.format(name), tag, re.I)
+    return html_lib.unescape(next(g for g in match.groups() if g is not None)) if match else None
+
+
+def share_image(doc: Document, body_html: str, ctx: SiteContext, images: ImageSources) -> ShareImage:
+    """The picture of a shared page (og:image, twitter:image, the feed): the ``image`` front matter,
+    else the first raster image of the body (social sites show no SVG), else the post's social card
+    when the site makes them."""
+    page = ctx.base_path + doc.url.lstrip("/")
+    origin = str(ctx.site.get("url") or "")
+    image, alt = doc.meta.get("image"), doc.meta.get("image_alt")
+    if isinstance(image, dict):  # Jekyll SEO's {path, alt}
+        image, alt = image.get("path") or image.get("url"), image.get("alt") or alt
+    if isinstance(image, str) and image.strip():
+        src = image.strip()
+        if src.startswith("/") and not src.startswith(ctx.base_path):
+            src = ctx.base_path + src.lstrip("/")
+        out = images.output_path(src)
+        missing = src if out is not None and (out.startswith("/") or images.find(out) is None) else ""
+        url = urljoin(page, src)
+        return ShareImage(url if "://" in url else origin + url, str(alt or ""), missing=missing)
+    for tag in _IMG_TAG.findall(body_html):
+        src = _attr(tag, "src") or ""
+        if urlsplit(src).path.lower().endswith(_RASTER):
+            url = urljoin(page, src)
+            return ShareImage(url if "://" in url else origin + url, _attr(tag, "alt") or "")
+    if doc.kind == "post" and ctx.site.get("social_cards"):
+        folder = doc.out_path.rsplit("/", 1)[0] + "/" if "/" in doc.out_path else ""
+        return ShareImage(origin + ctx.base_path + folder + SOCIAL_CARD, doc.title, card=True)
+    return ShareImage()
 
 
 def _missing_images(doc: Document, body: str, missing: list[str]) -> list[Diagnostic]:
@@ -214,6 +271,7 @@ def page_context(doc: Document, body_html: str, toc: list, info: dict, task: Ren
         "reading_minutes": reading_minutes(info["words"]) if doc.kind == "post" else None,
         "prev": task.prev, "next": task.next, "has_math": info["has_math"], **(task.links or {}),
         "features": sorted(info["features"]), "meta": doc.meta,
+        "image": info["image"], "image_alt": info["image_alt"],
     }
     if extra:
         page.update(extra)
@@ -265,5 +323,6 @@ def render_document(task: RenderTask, md, theme, ctx: SiteContext) -> tuple[str,
         words=info["words"], diagnostics=info["diagnostics"],
         body_html=_feed_body(body_html, ctx, doc) if task.keep_body else None,
         features=frozenset(info["features"]), dependencies=_dependency_hashes(info["dependencies"]),
+        image=info["image"],
         highlight_keys=tuple(sorted(memo.used)), new_highlights=dict(memo.new),
     )

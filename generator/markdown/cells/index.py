@@ -52,7 +52,7 @@ def cells_plugin(md: MarkdownIt, *, language: str = "python") -> None:
             return ""
         parts = []
         if opts["echo"]:
-            parts.append(_code_html(meta["code"], language, options))
+            parts.append(_code_html(meta["code"], language, options, _line_attrs(opts.get("code-line-numbers"))))
         if cell is None:
             if opts["eval"]:
                 parts.append('<p class="cell-note">not executed</p>\n')
@@ -101,11 +101,20 @@ def _find_cells(state: StateCore) -> None:
                     inline += 1
 
 
-def _code_html(code: str, language: str, options) -> str:
+def _line_attrs(value) -> str:
+    """The fence attributes for the ``code-line-numbers`` option: true, or the lines to highlight."""
+    if value is True:
+        return "linenos"
+    if isinstance(value, str) and value.strip():
+        return f'linenos hl_lines="{value}"'
+    return ""
+
+
+def _code_html(code: str, language: str, options, attrs: str = "") -> str:
     # The same steps as markdown-it's own fence renderer.
     highlighted = ""
     if options.highlight:
-        highlighted = options.highlight(code, language, "") or ""
+        highlighted = options.highlight(code, language, attrs) or ""
     if not highlighted:
         highlighted = escapeHtml(code)
     if highlighted.startswith("<pre"):
