@@ -51,6 +51,8 @@
       box.setAttribute("data-href", link.getAttribute("href"));
       box.setAttribute("tabindex", "0");
       box.setAttribute("role", "link");
+      var spoken = box.querySelector("mjx-assistive-mml");
+      box.setAttribute("aria-label", "Equation " + (spoken ? spoken.textContent.trim() : ""));
       box.addEventListener("keydown", followOnEnter);
     });
   }

@@ -104,7 +104,6 @@
       if (count > items.length) panel.appendChild(el("p", "search-more", "The first " + items.length + " of " + count + " are shown."));
     }
     panel.hidden = false;
-    input.setAttribute("aria-expanded", "true");
   }
 
   function fail(error) {
@@ -120,7 +119,6 @@
 
   function close() {
     panel.hidden = true;
-    input.setAttribute("aria-expanded", "false");
   }
 
   function run(now) {

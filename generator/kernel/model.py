@@ -34,6 +34,8 @@ class Output:
     file: Path | None = None   # for images: the stored file in the cache (content-addressed)
     filename: str = ""         # for images: its name in the output folder, e.g. "fig-loss-1.svg"
     mime: str = ""             # image/svg+xml, image/png, image/gif
+    dark_file: Path | None = None  # for images: the variant shown on dark pages, if the cell made one
+    dark_filename: str = ""        # its name in the output folder, e.g. "fig-loss-1-dark.svg"
 
 
 @dataclass

@@ -206,7 +206,8 @@ class _Session:
             tmp = str(self.ctx.cache.scratch_dir() / f"{key}.{os.getpid()}.pkl")
         timeout = float(opts.get("timeout", BUILTIN["timeout"]))
         msg = {"op": "run", "source": cell.source, "line": cell.line, "silent": silent,
-               "fig_format": opts.get("fig-format", "svg"), "checkpoint": tmp, "timeout": timeout}
+               "fig_format": opts.get("fig-format", "svg"), "checkpoint": tmp, "timeout": timeout,
+               "renderings": opts.get("renderings")}
         reply = self._ask(msg, timeout=timeout, cell=cell.index)
         if reply is None:
             return False

@@ -28,6 +28,9 @@ Small API, reused by other browser tests (the Jekyll comparison):
     for each item of ``MathJax.startup.document.math``, in document order.
 ``page_problems(visit, source_html) -> list[str]``
     Everything wrong with a rendered page (empty when it is fine).
+``axe_violations(page, impacts=("serious", "critical")) -> list[str]``
+    axe-core's accessibility violations of those impacts on the page as it is now
+    (axe-core from ``node_modules/``), one line per rule with where it fails.
 
 Typical use::
 
@@ -84,7 +87,7 @@ def require_browser() -> str:
     if not (os.path.isfile(CHROMIUM) and os.access(CHROMIUM, os.X_OK)):
         _skip_or_fail(f"Chromium not found at {CHROMIUM}: install it with `apt-get install chromium` "
                       "(Playwright's own browser download is not used); `npm ci` provides node_modules/")
-    for package in ("mathjax", "mermaid"):
+    for package in ("mathjax", "mermaid", "axe-core"):
         if not (NODE_MODULES / package / "package.json").is_file():
             _skip_or_fail(f"node_modules/{package} is missing: run `npm ci` in {PROJECT}")
     return CHROMIUM
@@ -221,6 +224,8 @@ class Visit:
 
 
 _WAIT = """async () => {
+  // lazy images load only near the viewport: load them all, every image is checked
+  document.querySelectorAll("img[loading=lazy]").forEach(img => { img.loading = "eager"; });
   if (window.MathJax && MathJax.startup && MathJax.startup.promise) await MathJax.startup.promise;
   if (document.querySelector("pre.mermaid")) {
     if (!window.gdblogMermaid) throw new Error("the page has Mermaid diagrams but Mermaid did not start");
@@ -229,6 +234,7 @@ _WAIT = """async () => {
   await Promise.all(Array.from(document.images, img => img.complete ? null :
     new Promise(done => { img.addEventListener("load", done); img.addEventListener("error", done); })));
   await document.fonts.ready;  // MathJax's fonts: requests still in flight would be cut by the next page
+  if (window.gdblogReady) await window.gdblogReady;  // the theme's keyboard fixes after MathJax and Mermaid
 }"""
 
 
@@ -357,3 +363,25 @@ def screenshot(v: Visit, folder: Path, name: str) -> Path | None:
         return None
     return path
 
+
+
+# --------------------------------------------------------------------------
+# accessibility
+
+_AXE_RUN = """async (impacts) => {
+  const result = await axe.run(document, { resultTypes: ["violations"] });
+  return result.violations.filter(v => impacts.includes(v.impact)).map(v => ({
+    id: v.id, impact: v.impact, help: v.help,
+    nodes: v.nodes.slice(0, 4).map(n => n.target.join(" ") + (n.failureSummary ? " :: " +
+           n.failureSummary.split("\\n").slice(1).join(" ").slice(0, 160) : "")),
+    count: v.nodes.length }));
+}"""
+
+
+def axe_violations(page, impacts: tuple[str, ...] = ("serious", "critical")) -> list[str]:
+    """axe-core's violations of ``impacts`` on ``page`` as it is now, one line per rule."""
+    if not page.evaluate("() => typeof window.axe !== 'undefined'"):
+        page.add_script_tag(path=str(NODE_MODULES / "axe-core" / "axe.min.js"))
+    found = page.evaluate(_AXE_RUN, list(impacts))
+    return [f"{v['impact']} {v['id']} ({v['help']}), {v['count']} element(s): " + "; ".join(v["nodes"])
+            for v in found]

@@ -21,7 +21,11 @@ def outputs_html(outputs, *, options: dict, cell_number: int, render_caption) ->
             caption = _nth(options.get("fig-cap"), figure)
             alt = _nth(options.get("fig-alt"), figure) or caption or f"Figure {figure + 1} of cell {cell_number}"
             figure += 1
-            html = f'<figure class="cell-figure"><img src="{escapeHtml(out.filename)}" alt="{escapeHtml(alt)}">'
+            html = f'<figure class="cell-figure"><img src="{escapeHtml(out.filename)}" alt="{escapeHtml(alt)}"'
+            dark = getattr(out, "dark_filename", "")
+            if dark:  # the page shows the variant of its colour scheme (reader.css)
+                html += f' class="only-light"><img class="only-dark" src="{escapeHtml(dark)}" alt="{escapeHtml(alt)}"'
+            html += ">"
             if caption:
                 html += f"<figcaption>{render_caption(caption)}</figcaption>"
             parts.append(html + "</figure>\n")
