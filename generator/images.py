@@ -9,7 +9,7 @@ file of the post's bundle, ``content/`` or ``assets/``) and
   one from the other and the file's aspect ratio), so the browser reserves
   the space and the text does not jump when the image arrives;
 * ``loading="lazy"`` and ``decoding="async"`` are added (the first image of a
-  page is made eager again by :func:`eager_first_image`: it is usually in view);
+  page is made ``eager`` by :func:`eager_first_image`: it is usually in view);
 * a file that does not exist is reported, so a typo is found by the build and
   not only by ``check``.
 
@@ -149,9 +149,9 @@ def finish_images(html: str, sources: ImageSources, report: ImageReport,
 
 
 def eager_first_image(html: str) -> str:
-    """The first ``<img>`` of a page loads at once (it is usually in view): drop its ``loading="lazy"``."""
+    """The first ``<img>`` of a page loads at once (it is usually in view): ``loading="eager"``."""
     match = _IMG.search(html)
     if match is None or 'loading="lazy"' not in match.group(0):
         return html
-    tag = _LAZY.sub("", match.group(0), count=1)
+    tag = _LAZY.sub(' loading="eager"', match.group(0), count=1)
     return html[: match.start()] + tag + html[match.end():]
