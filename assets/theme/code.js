@@ -8,7 +8,7 @@
 (function () {
   "use strict";
   var status = document.createElement("div");
-  status.className = "visually-hidden";
+  status.className = "visually-hidden copy-status";
   status.setAttribute("role", "status");
   document.body.appendChild(status);
 

@@ -23,8 +23,8 @@
     if (!loading) {
       loading = import(bundle + "pagefind.js").then(function (pagefind) {
         return Promise.resolve(pagefind.options({ baseUrl: base, excerptLength: 26 })).then(function () {
-          return pagefind;
-        });
+          return pagefind.filters();  // loads the filters, so that results come with their counts
+        }).then(function () { return pagefind; });
       });
     }
     return loading;
@@ -88,6 +88,8 @@
   }
 
   function show(query, found, items) {
+    var focused = document.activeElement && panel.contains(document.activeElement) &&
+      document.activeElement.classList.contains("search-filter") ? document.activeElement.textContent.split(" (")[0] : null;
     panel.textContent = "";
     var count = found.results.length;
     var words = count === 1 ? "1 result" : count + " results";
@@ -104,6 +106,11 @@
       if (count > items.length) panel.appendChild(el("p", "search-more", "The first " + items.length + " of " + count + " are shown."));
     }
     panel.hidden = false;
+    if (focused) {  // the filter just pressed keeps the focus in the new list
+      Array.prototype.forEach.call(panel.querySelectorAll(".search-filter"), function (button) {
+        if (button.textContent.split(" (")[0] === focused) button.focus();
+      });
+    }
   }
 
   function fail(error) {
@@ -141,7 +148,7 @@
   function links() { return Array.prototype.slice.call(panel.querySelectorAll(".search-link")); }
 
   input.addEventListener("input", function () { run(false); });
-  input.addEventListener("focus", function () { load().catch(function () {}); if (input.value.trim()) run(true); });
+  input.addEventListener("focus", function () { load().catch(function () {}); });
   input.addEventListener("keydown", function (event) {
     if (event.key === "Escape") { input.value = ""; chosen = {}; close(); status.textContent = ""; }
     else if (event.key === "ArrowDown" && !panel.hidden && links().length) { event.preventDefault(); links()[0].focus(); }
@@ -155,6 +162,10 @@
     else if (at >= 0 && event.key === "ArrowUp") { event.preventDefault(); (at ? all[at - 1] : input).focus(); }
   });
   document.addEventListener("keydown", function (event) {
+    if (event.key === "Escape" && !panel.hidden && !panel.contains(event.target) && event.target !== input) {
+      close();
+      return;
+    }
     if (event.key !== "/" || event.ctrlKey || event.metaKey || event.altKey) return;
     var target = event.target;
     var typing = target && (target.isContentEditable || /^(INPUT|TEXTAREA|SELECT)$/.test(target.tagName));
