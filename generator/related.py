@@ -45,14 +45,17 @@ def series_of(posts: list[Document]) -> dict[str, dict]:
 
 def related_posts(posts: list[Document], limit: int = RELATED_LIMIT) -> dict[str, list[dict]]:
     """rel -> up to ``limit`` posts ({"title", "url"}) sharing the most tags with it, newest first on ties."""
+    slugs: dict[str, str] = {}  # tags are few and repeat: slugify each once
+    tag_sets = [frozenset(slugs.get(t) or slugs.setdefault(t, slugify(t)) for t in doc.tags) for doc in posts]
     by_tag: dict[str, list[int]] = {}
-    for position, doc in enumerate(posts):
-        for tag in {slugify(t) for t in doc.tags}:
+    for position, tags in enumerate(tag_sets):
+        for tag in tags:
             by_tag.setdefault(tag, []).append(position)
     ranked: dict[frozenset, list[int]] = {}
     found: dict[str, list[dict]] = {}
+    links = [{"title": doc.title, "url": doc.url} for doc in posts]
     for position, doc in enumerate(posts):
-        tags = frozenset(slugify(t) for t in doc.tags)
+        tags = tag_sets[position]
         if not tags:
             continue
         if tags not in ranked:
@@ -63,5 +66,5 @@ def related_posts(posts: list[Document], limit: int = RELATED_LIMIT) -> dict[str
             ranked[tags] = [p for p, _ in heapq.nsmallest(limit + 1, counts.items(), key=lambda kv: (-kv[1], kv[0]))]
         picks = [p for p in ranked[tags] if p != position][:limit]
         if picks:
-            found[doc.rel] = [{"title": posts[p].title, "url": posts[p].url} for p in picks]
+            found[doc.rel] = [links[p] for p in picks]
     return found

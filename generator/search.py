@@ -22,6 +22,7 @@ from __future__ import annotations
 import hashlib
 import importlib.util
 import os
+import re
 import shutil
 import subprocess
 import tempfile
@@ -84,12 +85,11 @@ def build_index(state: BuildState) -> None:
     if entry is not None and entry.key == k and _reuse_last_index(state):
         return
     with tempfile.TemporaryDirectory(prefix=".pagefind-", dir=state.out_dir.parent) as tmp:
-        site, index = Path(tmp) / "site", Path(tmp) / "index"
-        for page in pages:
-            _link(_current_file(state, page), site / page)
+        index = Path(tmp) / "index"
+        site, glob = _site_for(state, pages, Path(tmp))
         try:
-            done = subprocess.run([str(binary), "--site", str(site), "--output-path", str(index), "--silent"],
-                                  capture_output=True, text=True, timeout=TIMEOUT)
+            done = subprocess.run([str(binary), "--site", str(site), "--glob", glob, "--output-path", str(index),
+                                   "--silent"], capture_output=True, text=True, timeout=TIMEOUT)
         except (OSError, subprocess.SubprocessError) as exc:
             _unavailable(state, f"Pagefind ({binary}) could not run: {exc}")
             return
@@ -108,22 +108,10 @@ def build_index(state: BuildState) -> None:
 
 
 def _reuse_last_index(state: BuildState) -> bool:
-    """Keep every file of the last build's index (all or nothing: a file changed since means run again)."""
+    """Keep every file of the last build's index; False as soon as one changed since (then Pagefind
+    runs again, and the files it writes as before are taken as they are: see build_index)."""
     previous = state.outputs.previous
-    files = [p for p in previous if p.startswith(FOLDER)]
-    if not all(_unchanged(state, p) for p in files):  # checked first: a failure leaves nothing half-claimed
-        return False
-    return all(state.outputs.reuse(p, previous[p].key, owner=OWNER) for p in files)
-
-
-def _unchanged(state: BuildState, path: str) -> bool:
-    """The live file is still what the last build wrote (the test the ledger's reuse makes)."""
-    entry = state.outputs.previous[path]
-    try:
-        st = os.stat(state.out_dir / path)
-    except OSError:
-        return False
-    return (st.st_size, st.st_mtime_ns) == entry.stat
+    return all(state.outputs.reuse(p, previous[p].key, owner=OWNER) for p in previous if p.startswith(FOLDER))
 
 
 # ---------------------------------------------------------------- byte-identical output
@@ -227,16 +215,32 @@ def canonical_filters(index: Path) -> None:
     entry.write_text(text, encoding="utf-8")
 
 
-def _current_file(state: BuildState, out_path: str) -> Path:
-    """Where a page of the new site is now: in the staging folder if this build wrote it, else the live one."""
-    if out_path in state.outputs.made:
-        return state.outputs.staging.path / out_path
-    return state.out_dir / out_path
+#: Longest --glob naming each page (one argument may hold 128 KiB on Linux); beyond it, a copy.
+_GLOB_LIMIT = 100_000
+_GLOB_SPECIAL = re.compile(r"[*?\[\]{},\\]")
 
 
-def _link(source: Path, target: Path) -> None:
-    target.parent.mkdir(parents=True, exist_ok=True)
-    try:
-        os.link(source, target)
-    except OSError:  # another file system
-        shutil.copyfile(source, target)
+def _site_for(state: BuildState, pages: list[str], tmp: Path) -> tuple[Path, str]:
+    """(folder, glob) for Pagefind to read exactly ``pages`` of the new site.
+
+    The staging folder, with the reused pages linked in now (the links the swap makes anyway),
+    and a glob naming each page: the staging folder may still hold pages of the build before
+    last.  For a glob too long for one argument (or a path with a glob character in it), the
+    pages are linked into a folder of their own.
+    """
+    staging = state.outputs.staging
+    glob = "{" + ",".join(pages) + "}"
+    if len(glob) <= _GLOB_LIMIT and not any(_GLOB_SPECIAL.search(page) for page in pages):
+        for page in pages:
+            staging.materialize(page)
+        return staging.path, glob
+    site = tmp / "site"
+    for page in pages:
+        target = site / page
+        target.parent.mkdir(parents=True, exist_ok=True)
+        source = staging.materialize(page)
+        try:
+            os.link(source, target)
+        except OSError:  # another file system
+            shutil.copyfile(source, target)
+    return site, "**/*.html"

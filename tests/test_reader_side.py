@@ -8,7 +8,6 @@ tests/browser/test_reader.py.
 from __future__ import annotations
 
 import datetime as dt
-import os
 import shutil
 import stat
 from pathlib import Path
