@@ -192,7 +192,8 @@ def share_image(doc: Document, body_html: str, ctx: SiteContext, images: ImageSo
     origin = str(ctx.site.get("url") or "")
     image, alt = doc.meta.get("image"), doc.meta.get("image_alt")
     if isinstance(image, dict):  # Jekyll SEO's {path, alt}
-        image, alt = image.get("path") or image.get("url"), image.get("alt") or alt
+        found: dict = image
+        image, alt = found.get("path") or found.get("url"), found.get("alt") or alt
     if isinstance(image, str) and image.strip():
         src = image.strip()
         if src.startswith("/") and not src.startswith(ctx.base_path):
