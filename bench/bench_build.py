@@ -1,6 +1,6 @@
 """Build-speed benchmark: a synthetic corpus of math posts, built cold, unchanged and after one edit.
 
-    python bench/bench_build.py [--sizes 100 1000] [--runs 5] [--no-hugo]
+    python bench/bench_build.py [--sizes 100 1000] [--runs 5] [--no-hugo] [--search]
 
 For each N it prints the median wall time of: a cold build (no cache, no
 output), a no-change rebuild, and a rebuild after editing one post; ms per
@@ -104,12 +104,13 @@ d &= e + f_{i}
 """
 
 
-def make_corpus(folder: Path, n: int) -> None:
+def make_corpus(folder: Path, n: int, search: bool = False) -> None:
     posts = folder / "content" / "posts"
     posts.mkdir(parents=True)
     for i in range(n):
         (posts / f"post-{i:04d}.md").write_text(make_post(i))
-    (folder / "config.yml").write_text("title: Bench\nurl: https://example.org\n")
+    # search off unless asked: the figures stay comparable with earlier ones (--search adds the Pagefind index)
+    (folder / "config.yml").write_text(f"title: Bench\nurl: https://example.org\nsearch: {'true' if search else 'false'}\n")
 
 
 def timed(cmd: list[str], cwd: Path | None = None) -> tuple[float, float]:
@@ -128,9 +129,9 @@ def ours(folder: Path) -> list[str]:
     return [sys.executable, str(ROOT / "build.py"), "--source", str(folder), "--quiet"]
 
 
-def bench_ours(n: int, runs: int, work: Path) -> dict:
+def bench_ours(n: int, runs: int, work: Path, search: bool = False) -> dict:
     folder = work / f"ours-{n}"
-    make_corpus(folder, n)
+    make_corpus(folder, n, search)
     cold, cold_mem, nochange, edit = [], [], [], []
     target = folder / "content" / "posts" / "post-0003.md"
     original = target.read_text()
@@ -178,6 +179,7 @@ def main() -> None:
     parser.add_argument("--sizes", type=int, nargs="+", default=[100, 1000])
     parser.add_argument("--runs", type=int, default=5)
     parser.add_argument("--no-hugo", action="store_true")
+    parser.add_argument("--search", action="store_true", help="build the search index too (Pagefind)")
     parser.add_argument("--workdir", type=Path, default=ROOT / ".cache" / "bench",
                         help="where to build (default .cache/bench; on some machines /tmp is much slower)")
     args = parser.parse_args()
@@ -186,7 +188,7 @@ def main() -> None:
     with tempfile.TemporaryDirectory(dir=args.workdir) as tmp:
         work = Path(tmp)
         for n in args.sizes:
-            result = bench_ours(n, args.runs, work)
+            result = bench_ours(n, args.runs, work, args.search)
             cold = statistics.median(result["cold"])
             print(f"N={n:5d}  cold {cold:6.2f} s ({1000 * cold / n:5.2f} ms/post)   "
                   f"no-change {statistics.median(result['nochange']):5.2f} s   "

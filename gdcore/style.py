@@ -51,12 +51,22 @@ RC = {
 SVG_HASHSALT = "gdcore"
 
 
+#: Set on every figure gdcore draws: its colours read on a light page and, with neutrals
+#: turned around, on a dark one, so a blog may show it in both (as Quarto's
+#: ``renderings: [light, dark]`` option says of a cell's figures).
+RENDERINGS = ("light", "dark")
+
+
 def styled(func):
     """Run a plotting function inside the gdcore style."""
 
     @functools.wraps(func)
     def wrapper(*args, **kwargs):
         with mpl.rc_context(RC):
-            return func(*args, **kwargs)
+            result = func(*args, **kwargs)
+        figure = getattr(result, "figure", None) if not hasattr(result, "savefig") else result
+        if figure is not None and hasattr(figure, "savefig"):
+            figure.renderings = RENDERINGS
+        return result
 
     return wrapper

@@ -259,7 +259,7 @@ def check_site(root: Path, options: BuildOptions) -> CheckResult:
         out = Path(tmp) / "site"
         report = build(dataclasses.replace(options, source=root, out=out, use_cache=False))
         config = load_config(root, {"base_url": options.base_url, "drafts": options.drafts})
-        site = load_site(root, config, drafts=config.drafts)
+        site = load_site(root, config, drafts=config.drafts, publish_until=None if options.future else options.now)
         sources = {doc.out_path: doc.rel for doc in site.posts + site.pages}
         result = SiteChecker(report.out_dir, config, root, sources).run()
     result.no_summary = [doc.rel for doc in site.posts if doc.summary is None]

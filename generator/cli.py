@@ -65,7 +65,7 @@ def build_options(args: argparse.Namespace) -> BuildOptions:
     return BuildOptions(
         source=site_root(args), out=out.resolve() if out else None, base_url=args.base_url,
         url=args.url, drafts=args.drafts, jobs=args.jobs, refresh=args.refresh, no_exec=args.no_exec,
-        explain=args.explain, progress=progress,
+        explain=args.explain, progress=progress, future=args.future,
     )
 
 
@@ -78,6 +78,9 @@ def run_build(args: argparse.Namespace) -> int:
     print_warnings(report.warnings)
     for line in report.explain:
         print(line)
+    if report.scheduled and not args.quiet:
+        print("Scheduled, not published before their date (--future includes them): "
+              + ", ".join(f"{rel} ({date.isoformat(' ')})" for rel, date in report.scheduled))
     if not args.quiet:
         print(f"Built {report.files} files into {_shown(report.out_dir)} ({report.rendered} rendered, "
               f"{report.reused} unchanged) in {report.timings.get('total', 0):.2f} s")
@@ -155,6 +158,7 @@ def _site_options(p: argparse.ArgumentParser, *, out: bool = True) -> None:
     p.add_argument("--base-url", metavar="PATH", help="path the site is served under, e.g. /repo/")
     p.add_argument("--url", metavar="ORIGIN", help="scheme and host for absolute links, e.g. https://user.github.io")
     p.add_argument("--drafts", action="store_true", default=None, help="include drafts")
+    p.add_argument("--future", action="store_true", help="include posts dated in the future")
     p.add_argument("--jobs", "-j", type=int, metavar="N", help="parallel workers (default: all cores)")
     p.add_argument("--refresh", action="store_true", help="ignore caches: re-render and re-run everything")
     p.add_argument("--no-exec", action="store_true", help="do not run code cells; use cached outputs only")

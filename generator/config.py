@@ -77,7 +77,8 @@ class SiteConfig:
     vega_url: str = VEGA_URL
     vega_lite_url: str = VEGA_LITE_URL
     vega_embed_url: str = VEGA_EMBED_URL
-    highlight_light: str = "friendly"
+    #: Defaults meet WCAG AA (4.5:1) for every token on their own background.
+    highlight_light: str = "xcode"
     highlight_dark: str = "monokai"
     #: Glob patterns (relative to ``content/``) of files to leave out.
     exclude: tuple = ()
@@ -87,6 +88,16 @@ class SiteConfig:
     bibliography: tuple = ()
     #: Citation style for every post: a .csl file (relative to the site) or a style name such as ``apa``.
     csl: str = ""
+    #: Full-text search with Pagefind (header box, index built after the site).
+    search: bool = True
+    #: ``scroll`` (default) or ``wrap``: what long code lines do (a post's ``code-overflow`` wins).
+    code_overflow: str = "scroll"
+    #: Make a PNG card (title, date, site name) for posts without an image of their own.
+    social_cards: bool = False
+    #: ``{giscus: {...}}`` or ``{utterances: {...}}`` (see generator/integrations.py); empty: none.
+    comments: dict = field(default_factory=dict)
+    #: ``{plausible: domain}``, ``{goatcounter: code}`` or ``{google: id}``; empty: none.
+    analytics: dict = field(default_factory=dict)
     #: Settings below are usually given on the command line.
     output: str = "_site"
     drafts: bool = False
@@ -116,6 +127,9 @@ class SiteConfig:
 _FIELDS = {f.name: f for f in dataclasses.fields(SiteConfig)}
 _INT_KEYS = {"posts_per_page": 1, "feed_limit": 0, "toc_min_headings": 0, "jobs": 1}
 _DICT_KEYS = {"math_macros", "exec", "vars", "notebooks"}
+_BOOL_KEYS = {"drafts", "search", "social_cards"}
+#: Keys also accepted with a hyphen, as Quarto spells them.
+_ALIASES = {"code-overflow": "code_overflow", "social-cards": "social_cards"}
 #: Keys whose value may be null in the file (meaning: the default).
 _NULLABLE = {"jobs"}
 _CHOICES = {"heading_ids": ("gfm", "kramdown"), "markdown": ("gdblog", "kramdown")}
@@ -186,57 +200,73 @@ def _validate(raw: dict[str, Any], path: str, text: str) -> dict[str, Any]:
 
     values: dict[str, Any] = {}
     for key, value in raw.items():
-        key = str(key)
+        key = _ALIASES.get(str(key), str(key))
         if key not in _FIELDS:
             close = difflib.get_close_matches(key, _FIELDS, n=1)
             hint = f"did you mean {close[0]!r}?" if close else "known keys: " + ", ".join(sorted(_FIELDS))
             raise fail(key, f"unknown configuration key {key!r}", hint)
         if value is None and key in _NULLABLE:
             continue
-        if key in _INT_KEYS:
-            if isinstance(value, bool) or not isinstance(value, int) or value < _INT_KEYS[key]:
-                raise fail(key, f"{key} must be a whole number >= {_INT_KEYS[key]}, got {value!r}")
-        elif key in _DICT_KEYS:
-            if not isinstance(value, dict):
-                raise fail(key, f"{key} must be a mapping (key: value lines), got {type(value).__name__}")
-            _check_mapping(key, value, fail)
-        elif key == "drafts":
-            if not isinstance(value, bool):
-                raise fail(key, f"drafts must be true or false, got {value!r}")
-        elif key == "math_inline":
-            value = _math_inline(value, lambda message, hint=None, key=key: fail(key, message, hint))
-        elif key in ("exclude", "bibliography"):
-            if isinstance(value, str):
-                value = [value]
-            if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
-                raise fail(key, f"{key} must be a path or a list of paths" if key == "bibliography"
-                           else "exclude must be a list of glob patterns")
-            value = tuple(value)
-        else:
-            if not isinstance(value, (str, int, float)) or isinstance(value, bool):
-                raise fail(key, f"{key} must be text, got {type(value).__name__}")
-            value = str(value)
-        if key == "base_url":
-            try:
-                value = normalize_base_url(value)
-            except ValueError as exc:
-                raise fail(key, str(exc)) from None
-        if key in _CHOICES and value not in _CHOICES[key]:
-            close = difflib.get_close_matches(value, _CHOICES[key], n=1)
-            raise fail(key, f"{key} must be {' or '.join(_CHOICES[key])}, got {value!r}",
-                       f"did you mean {close[0]!r}?" if close else None)
-        if key in ("permalink", "page_permalink"):
-            value = _permalink(key, value, lambda message, hint=None, key=key: fail(key, message, hint))
-        if key == "url":
-            value = value.rstrip("/")
-            if value and not re.match(r"^https?://[^/\s]+$", value):
-                raise fail(key, f"url must be scheme and host only, like https://user.github.io, got {value!r}",
-                           "put a path prefix such as /repo/ in base_url")
-        values[key] = value
+        value = _typed(key, value, fail)
+        values[key] = _checked_text(key, value, fail) if isinstance(value, str) else value
     if "math_inline" in values and values.get("markdown") != "kramdown":
         raise fail("math_inline", "math_inline only applies with 'markdown: kramdown'",
                    "add 'markdown: kramdown' (posts moved from Jekyll), or remove math_inline")
     return values
+
+
+def _typed(key: str, value: Any, fail) -> Any:
+    """``value`` of the type ``key`` takes (a text for the text keys), or a BuildError from ``fail``."""
+    if key in _INT_KEYS:
+        if isinstance(value, bool) or not isinstance(value, int) or value < _INT_KEYS[key]:
+            raise fail(key, f"{key} must be a whole number >= {_INT_KEYS[key]}, got {value!r}")
+        return value
+    if key in _DICT_KEYS:
+        if not isinstance(value, dict):
+            raise fail(key, f"{key} must be a mapping (key: value lines), got {type(value).__name__}")
+        _check_mapping(key, value, fail)
+        return value
+    if key in _BOOL_KEYS:
+        if not isinstance(value, bool):
+            raise fail(key, f"{key} must be true or false, got {value!r}")
+        return value
+    if key in ("comments", "analytics"):
+        return _integration(key, value, fail)
+    if key == "math_inline":
+        return _math_inline(value, lambda message, hint=None, key=key: fail(key, message, hint))
+    if key in ("exclude", "bibliography"):
+        if isinstance(value, str):
+            value = [value]
+        if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+            raise fail(key, f"{key} must be a path or a list of paths" if key == "bibliography"
+                       else "exclude must be a list of glob patterns")
+        return tuple(value)
+    if not isinstance(value, (str, int, float)) or isinstance(value, bool):
+        raise fail(key, f"{key} must be text, got {type(value).__name__}")
+    return str(value)
+
+
+def _checked_text(key: str, value: str, fail) -> str:
+    """A text setting, normalised (base_url, url, permalinks) and checked against its choices."""
+    if key == "base_url":
+        try:
+            value = normalize_base_url(value)
+        except ValueError as exc:
+            raise fail(key, str(exc)) from None
+    if key == "code_overflow" and value not in ("scroll", "wrap"):
+        raise fail(key, f"code_overflow must be scroll or wrap, got {value!r}")
+    if key in _CHOICES and value not in _CHOICES[key]:
+        close = difflib.get_close_matches(value, _CHOICES[key], n=1)
+        raise fail(key, f"{key} must be {' or '.join(_CHOICES[key])}, got {value!r}",
+                   f"did you mean {close[0]!r}?" if close else None)
+    if key in ("permalink", "page_permalink"):
+        value = _permalink(key, value, lambda message, hint=None, key=key: fail(key, message, hint))
+    if key == "url":
+        value = value.rstrip("/")
+        if value and not re.match(r"^https?://[^/\s]+$", value):
+            raise fail(key, f"url must be scheme and host only, like https://user.github.io, got {value!r}",
+                       "put a path prefix such as /repo/ in base_url")
+    return value
 
 
 def _permalink(key: str, value: str, fail) -> str:
@@ -275,6 +305,18 @@ def _math_inline(value: Any, fail) -> tuple[str, ...]:
         if item not in openers:
             openers.append(item)
     return tuple(openers)
+
+
+def _integration(key: str, value: Any, fail) -> dict:
+    """The checked settings of ``comments`` or ``analytics`` (empty or null: off)."""
+    from .integrations import check_analytics, check_comments
+
+    if value is None or value == {}:
+        return {}
+    checked, problem = (check_comments if key == "comments" else check_analytics)(value)
+    if problem:
+        raise fail(key, problem)
+    return checked
 
 
 def load_config(site_root: Path, overrides: dict[str, Any] | None = None) -> SiteConfig:

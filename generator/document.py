@@ -131,6 +131,8 @@ class Site:
     pages: list[Document]
     static: list[StaticFile]
     warnings: list[Diagnostic] = field(default_factory=list)
+    #: Posts dated in the future, left out of this build (see BuildOptions.future).
+    scheduled: list[Document] = field(default_factory=list)
 
     @property
     def documents(self) -> list[Document]:
@@ -158,6 +160,8 @@ class RenderedDoc:
     features: frozenset = frozenset()  # e.g. "mermaid", "plantuml-fallback": set by plugins in env["features"]
     #: Files the page was made from besides its source (a .bib, an include): (path, content hash).
     dependencies: tuple = ()
+    #: Absolute URL of the image shown when the page is shared and in the feed ("" for none).
+    image: str = ""
 
     def to_json(self) -> dict:
         """The record as stored in the manifest (without the transient body and highlights)."""
@@ -168,6 +172,7 @@ class RenderedDoc:
             "words": self.words, "diagnostics": [dataclasses.astuple(d) for d in self.diagnostics],
             "out_stat": list(self.out_stat), "highlight_keys": list(self.highlight_keys),
             "features": sorted(self.features), "dependencies": [list(d) for d in self.dependencies],
+            "image": self.image,
         }
 
     @classmethod
@@ -178,6 +183,7 @@ class RenderedDoc:
         values["highlight_keys"] = tuple(values["highlight_keys"])
         values["features"] = frozenset(values["features"])
         values["dependencies"] = tuple(tuple(d) for d in values["dependencies"])
+        values["image"] = str(values.get("image", ""))
         return cls(**values)
 
 

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from itertools import groupby
 
 from .document import Document, RenderedDoc, reading_minutes
+from .images import eager_first_image
 from .manifest import key
 from .urls import slugify, tag_url
 
@@ -34,7 +35,7 @@ def post_entry(doc: Document, rendered: RenderedDoc) -> dict:
         "undated": doc.undated, "tags": [{"name": t, "url": tag_url(t)} for t in doc.tags],
         "summary_html": html.escape(doc.summary) if doc.summary else rendered.excerpt_html,
         "summary_text": rendered.summary_text,
-        "reading_minutes": reading_minutes(rendered.words),
+        "reading_minutes": reading_minutes(rendered.words), "image": rendered.image,
         "_math": rendered.excerpt_has_math and not doc.summary,
         "_mermaid": rendered.excerpt_has_mermaid and not doc.summary,
     }
@@ -104,7 +105,8 @@ def list_pages(posts: list[Document], pages: list[Document], rendered: dict[str,
         feed_posts.append(dict(entry, content=bodies.get(doc.rel, "")))
     newest = max((p.updated or p.date for p in posts), default=dt.datetime(1970, 1, 1, tzinfo=dt.timezone.utc))
     result.append(ListPage("feed.xml", "feed.xml", "/feed.xml",
-                           {"kind": "feed", "url": "/feed.xml", "posts": feed_posts, "updated": newest}))
+                           {"kind": "feed", "url": "/feed.xml", "posts": feed_posts, "updated": newest,
+                            "has_images": any(p["image"] for p in feed_posts)}))
 
     sitemap = [{"url": "/", "lastmod": newest if posts else None}]
     sitemap += [{"url": d.url, "lastmod": d.updated or (None if d.undated else d.date)} for d in posts]
@@ -135,4 +137,5 @@ def render_list_page(item: ListPage, theme, site: dict) -> str:
     page = dict(item.data, has_math=item.has_math, features=list(item.features))
     if "posts" in page and item.template != "feed.xml":
         page["posts"] = [dict(p, summary_html=Markup(p.get("summary_html", ""))) for p in page["posts"]]
-    return theme.render(item.template, site=site, page=page)
+    html = theme.render(item.template, site=site, page=page)
+    return eager_first_image(html) if item.template.endswith(".html") else html

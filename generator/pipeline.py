@@ -24,6 +24,7 @@ from .listing import reserved_outputs
 from .outputs import Outputs
 from .pool import RenderPool
 from .render import SiteContext
+from .search import find_pagefind
 from .stages import documents, execute, files, lists, load, postbuild
 from .stages.files import walk_files
 from .staging import Staging, check_output_dir
@@ -112,7 +113,7 @@ def prepare_render(state: BuildState) -> None:
                             allow_errors=config.exec.get("error") is True, site_root=str(root),
                             site_vars=config.vars, bibliography=config.bibliography, csl=config.csl)
     state.fingerprints = Fingerprints(
-        site=manifest.key(config.fingerprint(), site_dict["nav"]),
+        site=manifest.key(config.fingerprint(), site_dict["nav"], site_dict["search"]),
         plantuml=plantuml_fingerprint(),
         urls=manifest.key(sorted(post_urls.items())),
         includes=manifest.key(sorted(state.ctx.includes.items())))
@@ -145,6 +146,9 @@ def site_dict_of(config: SiteConfig, site: Site) -> dict:
         "mermaid_url": config.mermaid_url, "nav": nav, "notebooks": config.notebooks,
         "plotly_url": config.plotly_url, "vega_url": config.vega_url, "vega_lite_url": config.vega_lite_url,
         "vega_embed_url": config.vega_embed_url,
+        # the reader's side: search only where Pagefind can build the index (else a warning, see search.py)
+        "search": config.search and find_pagefind() is not None, "code_overflow": config.code_overflow,
+        "social_cards": config.social_cards, "comments": config.comments, "analytics": config.analytics,
         "liquid": {"baseurl": config.base_url.rstrip("/"), "url": config.url, "title": config.title,
                    "description": config.description, "author": config.author},
     }

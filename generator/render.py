@@ -11,10 +11,13 @@ from __future__ import annotations
 import html as html_lib
 import re
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
+from urllib.parse import unquote, urljoin, urlsplit
 
 from .document import Document, RenderedDoc, reading_minutes
 from .errors import Diagnostic
+from .images import ImageReport, ImageSources, eager_first_image, finish_images
 from .markdown.env import DocumentEnv
 from .urls import tag_url
 
@@ -47,6 +50,7 @@ class RenderTask:
     next: dict | None = None        # {"title", "url"} of the newer post
     exec_result: Any = None         # generator.kernel.PostResult, when the post has cells
     keep_body: bool = False         # return the body HTML (for the feed)
+    links: dict | None = None       # {"series": ..., "related": [...]}: see generator.related
 
 
 _TAGS = re.compile(r"<[^>]+>")
@@ -121,6 +125,9 @@ def render_body(doc: Document, md, ctx: SiteContext, exec_result: Any = None):
     env = document_env(doc, ctx, exec_result)
     tokens = md.parse(body, env)
     html = md.renderer.render(tokens, md.options, env)
+    images = _image_sources(doc, ctx, exec_result)
+    image_report = ImageReport()
+    html = finish_images(html, images, image_report)
 
     toc = []
     if len(env.get("toc", ())) >= max(ctx.toc_min_headings, 1) and doc.meta.get("toc", True) is not False:
@@ -133,11 +140,21 @@ def render_body(doc: Document, md, ctx: SiteContext, exec_result: Any = None):
     if excerpt_html:
         from .markdown.html import resolve_urls
 
-        excerpt_html = resolve_urls(excerpt_html, ctx.base_path + doc.url.lstrip("/"))
+        excerpt_html = finish_images(resolve_urls(excerpt_html, ctx.base_path + doc.url.lstrip("/")),
+                                     images, ImageReport())
     for line, message, hint in env.get("diagnostics", ()):
         if doc.format == "notebook" and line is not None:  # a line of the made-up body: say which cell
             message, line = _notebook_place(doc, line, message), None
         diagnostics.append(Diagnostic(doc.rel, doc.body_line + line if line is not None else None, message, hint))
+    share = share_image(doc, html, ctx, images)
+    if share.card:
+        env.setdefault("features", set()).add("social-card")
+    if share.missing:
+        image_report.missing.append(share.missing)
+    if "<pre" in html:
+        env.setdefault("features", set()).add("code")  # the page loads code.js (copy buttons)
+    diagnostics += _missing_images(doc, body, image_report.missing)
+    env.setdefault("dependencies", set()).update(image_report.files)
     return html, toc, {
         "excerpt_html": excerpt_html,
         "summary_text": doc.summary or html_to_text(excerpt_html),
@@ -148,7 +165,88 @@ def render_body(doc: Document, md, ctx: SiteContext, exec_result: Any = None):
         "diagnostics": diagnostics,
         "features": env.get("features", set()),
         "dependencies": sorted(env.get("dependencies", ())),
+        "image": share.url, "image_alt": share.alt,
     }
+
+
+def _image_sources(doc: Document, ctx: SiteContext, exec_result: Any) -> ImageSources:
+    """Where the files behind the page's images are: its figures, its bundle, content/, assets/."""
+    from .theme import BUILTIN_THEME_ASSETS
+
+    folder = doc.out_path.rsplit("/", 1)[0] + "/" if "/" in doc.out_path else ""
+    figures: dict[str, Path] = {}
+    for cell in getattr(exec_result, "cells", ()):
+        for out in cell.outputs:
+            if out.kind == "image" and out.file is not None:
+                figures[folder + out.filename] = Path(out.file)
+                if getattr(out, "dark_file", None) is not None:
+                    figures[folder + out.dark_filename] = Path(out.dark_file)
+    return ImageSources(site_root=Path(ctx.site_root), base_path=ctx.base_path, page_url=doc.url,
+                        page_folder=folder, bundle=doc.bundle, figures=figures, theme_assets=BUILTIN_THEME_ASSETS)
+
+
+#: Formats social sites show as a shared page's picture (not SVG).
+_RASTER = (".png", ".jpg", ".jpeg", ".gif", ".webp")
+_IMG_TAG = re.compile(r"<img\b[^>]*>", re.I)
+_ATTR_VALUE = r"""\b{}\s*=\s*(?:"([^"]*)"|'([^']*)')"""
+#: File name of a post's generated social card, beside its page (see generator.social).
+SOCIAL_CARD = "social-card.png"
+
+
+@dataclass
+class ShareImage:
+    url: str = ""        # absolute URL (site url + path), "" for none
+    alt: str = ""
+    card: bool = False   # the generated social card
+    missing: str = ""    # a front matter image that does not exist
+
+
+def _attr(tag: str, name: str) -> str | None:
+    match = re.search(_ATTR_VALUE.format(name), tag, re.I)
+    return html_lib.unescape(next(g for g in match.groups() if g is not None)) if match else None
+
+
+def share_image(doc: Document, body_html: str, ctx: SiteContext, images: ImageSources) -> ShareImage:
+    """The picture of a shared page (og:image, twitter:image, the feed): the ``image`` front matter,
+    else the first raster image of the body (social sites show no SVG), else the post's social card
+    when the site makes them."""
+    page = ctx.base_path + doc.url.lstrip("/")
+    origin = str(ctx.site.get("url") or "")
+    image, alt = doc.meta.get("image"), doc.meta.get("image_alt")
+    if isinstance(image, dict):  # Jekyll SEO's {path, alt}
+        found: dict = image
+        image, alt = found.get("path") or found.get("url"), found.get("alt") or alt
+    if isinstance(image, str) and image.strip():
+        src = image.strip()
+        if src.startswith("/") and not src.startswith(ctx.base_path):
+            src = ctx.base_path + src.lstrip("/")
+        out = images.output_path(src)
+        missing = src if out is not None and (out.startswith("/") or images.find(out) is None) else ""
+        url = urljoin(page, src)
+        return ShareImage(url if "://" in url else origin + url, str(alt or ""), missing=missing)
+    for tag in _IMG_TAG.findall(body_html):
+        src = _attr(tag, "src") or ""
+        if urlsplit(src).path.lower().endswith(_RASTER):
+            url = urljoin(page, src)
+            return ShareImage(url if "://" in url else origin + url, _attr(tag, "alt") or "")
+    if doc.kind == "post" and ctx.site.get("social_cards"):
+        folder = doc.out_path.rsplit("/", 1)[0] + "/" if "/" in doc.out_path else ""
+        return ShareImage(origin + ctx.base_path + folder + SOCIAL_CARD, doc.title, card=True)
+    return ShareImage()
+
+
+def _missing_images(doc: Document, body: str, missing: list[str]) -> list[Diagnostic]:
+    """A warning per missing image, at the line of the body that names it (found by its text)."""
+    problems = []
+    lines = body.split("\n")
+    for src in dict.fromkeys(missing):
+        needles = {src, unquote(src)}
+        line = next((i for i, text in enumerate(lines) if any(n in text for n in needles)), None)
+        problems.append(Diagnostic(
+            doc.rel, doc.body_line + line if line is not None else None, f"image not found: {src}",
+            f"no such file for the page {doc.url}; a relative path starts from the page's URL, "
+            "a path starting with / from content/ (or assets/)"))
+    return problems
 
 
 def _excerpt_tokens(tokens: list, separator: str) -> list:
@@ -194,8 +292,9 @@ def page_context(doc: Document, body_html: str, toc: list, info: dict, task: Ren
         "tags": [{"name": t, "url": tag_url(t)} for t in doc.tags],
         "body": Markup(body_html), "toc": [dict(t, html=Markup(t["html"])) for t in toc],
         "reading_minutes": reading_minutes(info["words"]) if doc.kind == "post" else None,
-        "prev": task.prev, "next": task.next, "has_math": info["has_math"],
+        "prev": task.prev, "next": task.next, "has_math": info["has_math"], **(task.links or {}),
         "features": sorted(info["features"]), "meta": doc.meta,
+        "image": info["image"], "image_alt": info["image_alt"],
     }
     if extra:
         page.update(extra)
@@ -239,7 +338,7 @@ def render_document(task: RenderTask, md, theme, ctx: SiteContext) -> tuple[str,
 
         extra = {"repro": Markup(repro_note_html(task.exec_result.repro))}
     page = page_context(doc, body_html, toc, info, task, extra)
-    html = theme.render(task.template, site=ctx.site, page=page)
+    html = eager_first_image(theme.render(task.template, site=ctx.site, page=page))
     return html, RenderedDoc(
         rel=doc.rel, key=task.key, out_path=task.out_path, excerpt_html=info["excerpt_html"],
         summary_text=info["summary_text"], has_math=info["has_math"],
@@ -247,5 +346,6 @@ def render_document(task: RenderTask, md, theme, ctx: SiteContext) -> tuple[str,
         words=info["words"], diagnostics=info["diagnostics"],
         body_html=_feed_body(body_html, ctx, doc) if task.keep_body else None,
         features=frozenset(info["features"]), dependencies=_dependency_hashes(info["dependencies"]),
+        image=info["image"],
         highlight_keys=tuple(sorted(memo.used)), new_highlights=dict(memo.new),
     )

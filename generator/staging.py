@@ -155,6 +155,16 @@ class Staging:
         st = os.stat(target)
         return (st.st_size, st.st_mtime_ns)
 
+    def materialize(self, out_path: str) -> Path:
+        """The path of ``out_path`` in the staging folder, holding the file now: a reused file is
+        linked from the live site at once, as :meth:`commit` would (which then finds it done).
+        For a step that reads the finished site (the search index)."""
+        live = self.reused.get(out_path)
+        if live is not None:
+            self.open()
+            self._link(out_path, live)
+        return self.path / out_path
+
     def _link(self, out_path: str, live: os.stat_result) -> None:
         target = os.path.join(self.path, out_path)
         try:

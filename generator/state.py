@@ -6,6 +6,7 @@ asks for) and :class:`BuildReport` (what the build did).
 
 from __future__ import annotations
 
+import datetime as dt
 import os
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -38,6 +39,10 @@ class BuildOptions:
     no_exec: bool = False
     explain: bool = False
     use_cache: bool = True
+    #: Include posts dated after ``now`` (scheduled posts); without it they wait for their date.
+    future: bool = False
+    #: The build's "now", the one clock every date rule reads: pin it for reproducible builds and tests.
+    now: dt.datetime = field(default_factory=lambda: dt.datetime.now(dt.timezone.utc))
     #: Called with a ``generator.kernel.ProgressEvent`` as posts execute (see terminal_progress).
     progress: Callable | None = None
 
@@ -53,6 +58,8 @@ class BuildReport:
     timings: dict[str, float] = field(default_factory=dict)
     #: Output files made anew (not reused from the last build), relative to out_dir.
     written: set[str] = field(default_factory=set)
+    #: (source, date) of posts left out because they are dated after the build's "now".
+    scheduled: list[tuple[str, dt.datetime]] = field(default_factory=list)
 
 
 @dataclass

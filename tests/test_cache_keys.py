@@ -19,7 +19,8 @@ LISTS = {"index.html", "feed.xml", "sitemap.xml", "archive/index.html", "archive
          "tags/index.html", "robots.txt", "404.html"}
 
 SITE = {
-    "config.yml": "title: Keys\nurl: https://example.org\n",
+    # the search index has its own test (test_search_index); here it would only add files to every set
+    "config.yml": "title: Keys\nurl: https://example.org\nsearch: false\n",
     "content/posts/2024-01-01-first.md": "---\ntags: [alpha]\n---\nThe first post.\n\nMore of it.\n",
     "content/posts/2024-01-02-second.md": "---\ntags: [beta]\n---\nThe second post.\n",
     "content/posts/2024-01-03-third.md": "---\ntags: [beta]\n---\nThe third post.\n\n```python\nx = 1\n```\n",
@@ -111,7 +112,7 @@ def test_a_template_another_one_extends(site):
 def test_config(site):
     """The site title is on every page (and in the feed); copied files do not change."""
     first_build(site)
-    write_files(site, {"config.yml": "title: Other\nurl: https://example.org\n"})
+    write_files(site, {"config.yml": "title: Other\nurl: https://example.org\nsearch: false\n"})
     written = rebuild(site)
     assert written == PAGES | LISTS | TAG_PAGES
     assert "Other" in (site / "_site/about/index.html").read_text()
@@ -120,7 +121,7 @@ def test_config(site):
 def test_highlight_style(site):
     """A highlight style is only in pygments.css: no page changes."""
     first_build(site)
-    write_files(site, {"config.yml": "title: Keys\nurl: https://example.org\nhighlight_light: vs\n"})
+    write_files(site, {"config.yml": "title: Keys\nurl: https://example.org\nsearch: false\nhighlight_light: vs\n"})
     assert rebuild(site) == {"assets/theme/pygments.css"}
 
 

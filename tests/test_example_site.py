@@ -199,16 +199,30 @@ def test_the_showcase_shows_every_feature(example):
 # --------------------------------------------------------------------------
 # in the browser
 
+@pytest.fixture(scope="module")
+def example_at(example):
+    """``example_at(base)``: the output folder of the example site built for ``base``
+    (a GitHub project site under /repo/: same sources, cells from the cache, no worker)."""
+    built = {"/": example[2]}
+
+    def get(base: str) -> Path:
+        if base not in built:
+            source = example[0]
+            starts = worker_starts()
+            built[base] = build(BuildOptions(source=source, jobs=2, base_url=base,
+                                             out=source / ("_site" + base.replace("/", "_")))).out_dir
+            assert worker_starts() == starts
+        return built[base]
+
+    return get
+
+
 @pytest.mark.browser
 @pytest.mark.parametrize("base", ["/", "/repo/"])
-def test_every_page_renders_in_the_browser(example, browser, base):
+def test_every_page_renders_in_the_browser(example_at, browser, base):
     from tests.browser.harness import close_context, new_context, page_problems, page_urls, serve, visit
 
-    source, _, out = example
-    if base != "/":  # a GitHub project site: same sources, cells come from the cache
-        starts = worker_starts()
-        out = build(BuildOptions(source=source, jobs=2, base_url=base, out=source / "_site_project")).out_dir
-        assert worker_starts() == starts
+    out = example_at(base)
     problems: dict[str, list[str]] = {}
     context = new_context(browser)
     try:
@@ -231,3 +245,33 @@ def test_every_page_renders_in_the_browser(example, browser, base):
     finally:
         close_context(context)
     assert not problems, "\n".join(f"{url}:\n  " + "\n  ".join(p) for url, p in problems.items())
+
+
+@pytest.mark.browser
+def test_no_serious_accessibility_violations_in_light_or_dark(example, browser):
+    """axe-core on every page, light and dark, after MathJax and Mermaid: no serious or critical violation."""
+    from tests.browser.test_reader import accessibility_problems
+
+    problems = accessibility_problems(browser, example[2])
+    assert not problems, "\n".join(f"{url}:\n  " + "\n  ".join(p) for url, p in problems.items())
+
+
+@pytest.mark.browser
+@pytest.mark.parametrize("base", ["/", "/repo/"])
+def test_search_finds_a_post_and_clicking_lands_on_it(example_at, browser, base):
+    """A word of one post only, searched from the home page with the "/" key; the result's link works."""
+    from tests.browser.harness import close_context, new_context, serve, visit
+    from tests.browser.test_reader import search
+
+    out = example_at(base)
+    context = new_context(browser)
+    with serve(out, base) as root, visit(context, root) as v:
+        page = v.page
+        results = search(page, "perpendicular")
+        assert results[0]["title"] == POSTS["gradient-descent-and-a-neural-network-from-scratch"]
+        assert results[0]["href"] == root + "posts/gradient-descent-and-a-neural-network-from-scratch/"
+        assert results[0]["date"] and "perpendicular" in results[0]["marked"]
+        page.click("#search-results .search-link")
+        page.wait_for_url(root + "posts/gradient-descent-and-a-neural-network-from-scratch/")
+        assert page.text_content("article.post h1") == POSTS["gradient-descent-and-a-neural-network-from-scratch"]
+    close_context(context)

@@ -64,7 +64,9 @@ def test_cells_run_and_their_figures_sit_beside_the_page(exec_site):
     page = exec_site / "_site" / "posts" / "fit"
     tree = html(page / "index.html")
     figure = tree.css_first(".cell-figure")
-    assert figure.css_first("img").attributes == {"src": "data-1.svg", "alt": "Twenty points along a rising line"}
+    attributes = figure.css_first("img").attributes
+    assert (attributes["src"], attributes["alt"]) == ("data-1.svg", "Twenty points along a rising line")
+    assert attributes["width"].isdigit() and attributes["loading"] == "eager"  # the page's first image
     assert figure.css_first("figcaption").text() == "Noisy points"
     assert (page / "data-1.svg").read_bytes().startswith(b"<?xml")
     outputs = [o.text() for o in tree.css(".cell-output")]

@@ -170,7 +170,8 @@ def test_init_build_check_and_new_work_from_the_wheel(installed):
 
     page = blog / "_site" / "posts" / "welcome"
     tree = html(page / "index.html")
-    [figure] = tree.css(".content figure.cell-figure img")
+    figure, dark = tree.css(".content figure.cell-figure img")  # gdcore's figures get a dark variant
+    assert dark.attributes["class"] == "only-dark" and (page / dark.attributes["src"]).is_file()
     assert (page / figure.attributes["src"]).read_bytes().startswith(b"<?xml")
     assert re.search(r"the fitted\s+slope is 1\.9\d\d, close to the true", tree.css_first(".content").text())
     assert tree.css_first(".exec-repro").text().startswith("Executed with gdcore ")

@@ -52,10 +52,11 @@ def test_every_stored_output_type_is_shown(site):
     assert markdown.css_first(".math.inline").text() == "\\(x_1\\)"
     assert c[4].css_first(".cell-output-latex .math.display").text() == "\\[\\sum_{i=1}^n w_i\\]"
     png = c[5].css_first("figure img").attributes
-    assert png == {"src": "cell8-1.png", "alt": "A red rectangle", "width": "40", "height": "20"}
+    assert png == {"src": "cell8-1.png", "alt": "A red rectangle", "width": "40", "height": "20",
+                   "loading": "eager", "decoding": "async"}  # the first image of the page loads at once
     assert c[5].css_first("figcaption").text() == "The PNG figure"
     assert c[6].css_first("img").attributes == {"src": "cell9-1.jpg", "alt": "Figure 1 of cell 9", "width": "60",
-                                                "height": "90"}
+                                                "height": "90", "loading": "lazy", "decoding": "async"}
     assert c[7].css_first("img").attributes["src"] == "cell10-1.svg"
     assert (c[7].css_first("img").attributes["width"], c[7].css_first("img").attributes["height"]) == ("160", "80")
     plotly = json.loads(c[8].css_first("script.nb-plotly-spec").text())

@@ -65,7 +65,7 @@ def test_actionlint_does_find_problems(tmp_path):
     assert kinds == ["job-needs", "syntax-check"]
 
 
-@pytest.mark.parametrize("path, install", [(REPOSITORY, "pip install ."),
+@pytest.mark.parametrize("path, install", [(REPOSITORY, "pip install '.[search]'"),
                                            (BLOG, "pip install -r requirements.txt")],
                          ids=["repository", "blog"])
 def test_workflow_checks_before_it_builds_and_deploys(path, install):

@@ -42,6 +42,8 @@ class Output:
     mime: str = ""             # image/svg+xml, image/png, image/gif; the MIME type a rich output came as
     width: int | None = None   # images shown from a rich value: their size, when known
     height: int | None = None
+    dark_file: Path | None = None  # for images: the variant shown on dark pages, if the cell made one
+    dark_filename: str = ""        # its name in the output folder, e.g. "fig-loss-1-dark.svg"
 
 
 @dataclass

@@ -200,6 +200,8 @@ def _stale(entry: dict, *, cache: ExecCache, memo: StampMemo, site_root: Path) -
     for out in entry.get("outputs", []):
         if out.get("blob") and not cache.blob_path(out["blob"], out["ext"]).is_file():
             return "a cached figure is missing from the cache"
+        if out.get("dark") and not cache.blob_path(out["dark"], out["ext"]).is_file():
+            return "a cached figure is missing from the cache"
     return None
 
 

@@ -77,8 +77,11 @@ def _outputs(entry: dict, cell, plan: PostPlan, cache: ExecCache, problems: list
                 outputs.append(shown)
         elif out["kind"] == "image":
             images += 1
+            dark = out.get("dark")
             outputs.append(Output("image", file=cache.blob_path(out["blob"], out["ext"]),
-                                  filename=f"{prefix}-{images}.{out['ext']}", mime=out["mime"]))
+                                  filename=f"{prefix}-{images}.{out['ext']}", mime=out["mime"],
+                                  dark_file=cache.blob_path(dark, out["ext"]) if dark else None,
+                                  dark_filename=f"{prefix}-{images}-dark.{out['ext']}" if dark else ""))
         else:
             text = out.get("text", "")
             if out["kind"] != "html":

@@ -207,7 +207,8 @@ class _Session:
         timeout = float(opts.get("timeout", BUILTIN["timeout"]))
         msg = {"op": "run", "source": cell.source, "line": cell.line, "silent": silent,
                "fig_format": opts.get("fig-format", "svg"), "checkpoint": tmp, "timeout": timeout,
-               "warnings": opts.get("warning", True), "figsize": figure_size(opts)}
+               "warnings": opts.get("warning", True), "figsize": figure_size(opts),
+               "renderings": opts.get("renderings")}
         reply = self._ask(msg, timeout=timeout, cell=cell.index)
         if reply is None:
             return False

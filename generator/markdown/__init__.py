@@ -85,7 +85,7 @@ def create_parser(options: MarkdownOptions = MarkdownOptions()) -> MarkdownIt:
         md.use(tables_plugin)
     md.use(footnote_plugin)
     md.use(deflist_plugin)
-    md.use(tasklists_plugin)
+    md.use(tasklists_plugin, label=True)  # the item's text labels its checkbox (screen readers)
     md.use(links_plugin, base_path=options.base_path)
     md.use(html_plugin, base_path=options.base_path)
     md.use(headings_plugin, anchors=options.anchors,

@@ -9,6 +9,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import re
 from collections.abc import Iterable
 from functools import cache, lru_cache
 from pathlib import Path
@@ -104,13 +105,80 @@ def _formatter():
     return HtmlFormatter(nowrap=True)
 
 
+_ATTR = re.compile(r"""([.#]?[\w-]+)(?:\s*=\s*(?:"([^"]*)"|'([^']*)'|([^\s}]+)))?""")
+_NUMBERS = {"linenos", ".numberLines", ".number-lines", ".line-numbers", "line-numbers", "code-line-numbers"}
+_MARKS = {"hl_lines", "highlight", "code-highlight"}
+
+
+def line_options(attrs: str) -> tuple[bool, tuple[int, ...]]:
+    """(line numbers?, lines to highlight) from a fence's attributes, e.g.
+    ``{linenos hl_lines="2 4-5"}``, ``{.numberLines}`` or ``{highlight="3,7"}``."""
+    numbers = False
+    marked: set[int] = set()
+    for match in _ATTR.finditer(attrs or ""):
+        name = match.group(1)
+        value = next((g for g in match.group(2, 3, 4) if g is not None), None)
+        if name in _NUMBERS:
+            numbers = value is None or value.lower() not in ("false", "no", "0")
+        elif name in _MARKS and value:
+            marked |= set(parse_lines(value))
+    return numbers, tuple(sorted(marked))
+
+
+def parse_lines(spec: str) -> list[int]:
+    """``"2 4-6"`` or ``"2,4-6"`` -> [2, 4, 5, 6] (anything else in it is ignored)."""
+    found: list[int] = []
+    for part in re.split(r"[\s,]+", str(spec).strip()):
+        low, _, high = part.partition("-")
+        if low.isdigit() and (not high or high.isdigit()):
+            found += range(int(low), int(high or low) + 1)
+    return found
+
+
+_TAG = re.compile(r'(<span class="[^"]*">|</span>|\n)')
+
+
+def split_lines(body: str, numbers: bool, marked: tuple[int, ...]) -> str:
+    """Pygments' flat ``<span>`` output, one ``<span class="line">`` per line (spans cut at line ends),
+    so CSS can number lines (a counter, never copied with the code) and mark some."""
+    lines: list[str] = []
+    current: list[str] = []
+    open_span = None
+    for piece in _TAG.split(body):
+        if piece == "\n":
+            lines.append("".join(current) + ("</span>" if open_span else ""))
+            current = [open_span] if open_span else []
+        elif piece.startswith("<span"):
+            open_span = piece
+            current.append(piece)
+        elif piece == "</span>":
+            open_span = None
+            current.append(piece)
+        elif piece:
+            current.append(piece)
+    tail = "".join(current)
+    if tail and tail != open_span:
+        lines.append(tail + ("</span>" if open_span else ""))
+    wanted = set(marked)
+    out = []
+    for n, line in enumerate(lines, start=1):
+        cls = "line hll" if n in wanted else "line"
+        out.append(f'<span class="{cls}">{line}</span>')
+    return "\n".join(out) + "\n"
+
+
 def highlight_code(code: str, lang: str, attrs: str = "") -> str:
-    """``<pre class="highlight"><code class="language-x">...`` or "" for the plain fence renderer."""
+    """``<pre class="highlight"><code class="language-x">...`` or "" for the plain fence renderer.
+
+    ``attrs`` (the fence's info string after the language) may ask for line
+    numbers and highlighted lines (see :func:`line_options`)."""
     lang = (lang or "").strip().lower()
     if not lang:
         return ""
+    numbers, marked = line_options(attrs) if attrs else (False, ())
     memo = _memo
-    key = hashlib.sha1(f"{lang}\0{code}".encode("utf-8", "surrogatepass")).hexdigest()
+    text = f"{lang}\0{code}" if not (numbers or marked) else f"{lang}\0{code}\0{numbers}\0{marked}"
+    key = hashlib.sha1(text.encode("utf-8", "surrogatepass")).hexdigest()
     memo.used.add(key)
     known = memo.known.get(key)
     if known is None:
@@ -123,7 +191,11 @@ def highlight_code(code: str, lang: str, attrs: str = "") -> str:
         from pygments import highlight
 
         body = highlight(code, lexer, _formatter())
-        html = f'<pre class="highlight"><code class="language-{escapeHtml(lang)}">{body}</code></pre>'
+        classes = "highlight"
+        if numbers or marked:
+            body = split_lines(body, numbers, marked)
+            classes += " numbered" if numbers else ""
+        html = f'<pre class="{classes}"><code class="language-{escapeHtml(lang)}">{body}</code></pre>'
     memo.new[key] = html
     return html
 

@@ -19,6 +19,7 @@ from ..document import Document, RenderedDoc
 from ..errors import Diagnostic
 from ..manifest import key
 from ..pool import WorkerContext, render_document_job, setup_worker
+from ..related import related_posts, series_of
 from ..render import RenderTask
 from ..state import BuildState
 from .load import ensure_body
@@ -41,12 +42,13 @@ def neighbours(doc: Document, posts: list[Document], position: dict[str, int]) -
     return older, newer
 
 
-def document_key(state: BuildState, doc: Document, template: str, prev: dict | None, nxt: dict | None) -> str:
+def document_key(state: BuildState, doc: Document, template: str, prev: dict | None, nxt: dict | None,
+                 links: dict | None = None) -> str:
     """The cache key of a document's page (see the module docstring)."""
     fp = state.fingerprints
     signals = doc.signals
     result = state.exec_results.get(doc.rel)
-    return key(doc.digest, fp.site, state.theme.fingerprint(template), prev, nxt,
+    return key(doc.digest, fp.site, state.theme.fingerprint(template), prev, nxt, links,
                fp.urls if "post_url" in signals else None, fp.includes if "include" in signals else None,
                fp.plantuml if "diagram" in signals else None, result.fingerprint if result else None)
 
@@ -86,18 +88,28 @@ def plan(state: BuildState) -> list[RenderTask]:
     posts = state.site.posts
     feed = {d.rel for d in posts[: state.config.feed_limit]}
     position = {doc.rel: i for i, doc in enumerate(posts)}
+    series, related = series_of(posts), related_posts(posts)
     hashes: dict[str, str] = {}
     tasks = []
     for doc in state.site.documents:
         template = template_for(doc, state)
         prev, nxt = neighbours(doc, posts, position)
-        k = document_key(state, doc, template, prev, nxt)
+        links = _links(series.get(doc.rel), related.get(doc.rel))
+        k = document_key(state, doc, template, prev, nxt, links)
         keep_body = doc.rel in feed
         if not _reuse(state, doc, k, keep_body, hashes):
             ensure_body(state, doc)
             tasks.append(RenderTask(doc=doc, out_path=doc.out_path, key=k, template=template, prev=prev, next=nxt,
-                                    exec_result=state.exec_results.get(doc.rel), keep_body=keep_body))
+                                    exec_result=state.exec_results.get(doc.rel), keep_body=keep_body,
+                                    links=links))
     return tasks
+
+
+def _links(series: dict | None, related: list[dict] | None) -> dict | None:
+    """What a post's page shows of other posts besides previous/next (None: nothing)."""
+    if series is None and related is None:
+        return None
+    return {"series": series, "related": related or []}
 
 
 def run(state: BuildState) -> None:

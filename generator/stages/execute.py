@@ -182,4 +182,6 @@ def figure_files(doc: Document, result) -> list[tuple[str, Path]]:
         for output in cell.outputs:
             if output.kind == "image" and output.file is not None:
                 files.append((folder + output.filename, Path(output.file)))
+                if output.dark_file is not None:
+                    files.append((folder + output.dark_filename, Path(output.dark_file)))
     return files

@@ -8,6 +8,7 @@ from the manifest instead of being read again.
 
 from __future__ import annotations
 
+import datetime as dt
 import fnmatch
 import os
 from pathlib import Path
@@ -23,9 +24,12 @@ from ..urls import assign_urls
 
 
 def run(state: BuildState) -> None:
-    state.site = load_site(state.root, state.config, drafts=state.config.drafts, reuse=state.old.docs)
+    options = state.options
+    state.site = load_site(state.root, state.config, drafts=state.config.drafts, reuse=state.old.docs,
+                           publish_until=None if options.future else options.now)
     state.new.docs = {d.rel: d for d in state.site.documents}
     state.report.warnings.extend(state.site.warnings)
+    state.report.scheduled = [(d.rel, d.date) for d in state.site.scheduled]
 
 
 def _excluded(rel_to_content: str, patterns: tuple) -> bool:
@@ -105,14 +109,16 @@ def _read(source: Source, context: ReadContext, reuse: dict[str, Document] | Non
 
 
 def load_site(root: Path, config: SiteConfig, *, drafts: bool,
-              reuse: dict[str, Document] | None = None) -> Site:
+              reuse: dict[str, Document] | None = None, publish_until: dt.datetime | None = None) -> Site:
     """Read every source.  ``reuse`` maps rel -> Document from the last build:
-    a file whose size and mtime are unchanged is not read again."""
+    a file whose size and mtime are unchanged is not read again.  Posts dated
+    after ``publish_until`` (when given) are left out and listed in ``Site.scheduled``."""
     context = ReadContext(config=config, tz=tzinfo(config.timezone), site_root=root)
     sources, static, warnings = discover(root, config)
     errors: list[Diagnostic] = []
     posts: list[Document] = []
     pages: list[Document] = []
+    scheduled: list[Document] = []
     for source in sources:
         try:
             doc = _read(source, context, reuse)
@@ -122,13 +128,18 @@ def load_site(root: Path, config: SiteConfig, *, drafts: bool,
         warnings.extend(doc.load_warnings)
         if doc.draft and not drafts:
             continue
+        if publish_until is not None and doc.kind == "post" and doc.date > publish_until:
+            scheduled.append(doc)
+            continue
         (posts if doc.kind == "post" else pages).append(doc)
     if errors:
         raise BuildError.many(errors)
     posts.sort(key=lambda d: (d.date, d.rel), reverse=True)
     pages.sort(key=lambda d: d.rel)
     assign_urls(posts + pages, config)
-    return Site(config=config, root=root, posts=posts, pages=pages, static=static, warnings=warnings)
+    scheduled.sort(key=lambda d: (d.date, d.rel))
+    return Site(config=config, root=root, posts=posts, pages=pages, static=static, warnings=warnings,
+                scheduled=scheduled)
 
 
 def ensure_body(state: BuildState, doc: Document) -> None:

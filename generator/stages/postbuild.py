@@ -13,6 +13,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from ..config import SiteConfig
+from ..search import build_index
+from ..social import make_cards
 from ..state import BuildState
 
 
@@ -24,7 +26,11 @@ class PostBuildStep:
 
 
 #: The steps, in the order they run.
-STEPS: list[PostBuildStep] = []
+STEPS: list[PostBuildStep] = [
+    # the social cards first: a card is an image file, not a page, so the index does not read it
+    PostBuildStep("social cards", make_cards, lambda config: config.social_cards),
+    PostBuildStep("search index", build_index, lambda config: config.search),
+]
 
 
 def run(state: BuildState) -> None:

@@ -29,6 +29,9 @@ Small API, reused by other browser tests (the Jekyll comparison):
     for each item of ``MathJax.startup.document.math``, in document order.
 ``page_problems(visit, source_html) -> list[str]``
     Everything wrong with a rendered page (empty when it is fine).
+``axe_violations(page, impacts=("serious", "critical")) -> list[str]``
+    axe-core's accessibility violations of those impacts on the page as it is now
+    (axe-core from ``node_modules/``), one line per rule with where it fails.
 
 Typical use::
 
@@ -66,7 +69,7 @@ CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic"
 _CDN = re.compile(r"^https://cdn\.jsdelivr\.net/npm/(mathjax|mermaid|plotly\.js-dist-min|vega|vega-lite|vega-embed)"
                   r"@([^/]+)/([^?#]*)")
 #: The packages of node_modules/ the browser tests serve (package.json's devDependencies).
-PACKAGES = ("mathjax", "mermaid", "plotly.js-dist-min", "vega", "vega-lite", "vega-embed")
+PACKAGES = ("mathjax", "mermaid", "plotly.js-dist-min", "vega", "vega-lite", "vega-embed", "axe-core")
 _LOCAL_HOSTS = ("127.0.0.1", "localhost")
 _NOT_LOCAL = re.compile(r"^(?!https?://(?:127\.0\.0\.1|localhost)[:/])")
 #: How long to wait for MathJax and Mermaid on one page.
@@ -225,6 +228,8 @@ class Visit:
 
 
 _WAIT = """async () => {
+  // lazy images load only near the viewport: load them all, every image is checked
+  document.querySelectorAll("img[loading=lazy]").forEach(img => { img.loading = "eager"; });
   if (window.MathJax && MathJax.startup && MathJax.startup.promise) await MathJax.startup.promise;
   if (document.querySelector("pre.mermaid")) {
     if (!window.gdblogMermaid) throw new Error("the page has Mermaid diagrams but Mermaid did not start");
@@ -234,6 +239,7 @@ _WAIT = """async () => {
   await Promise.all(Array.from(document.images, img => img.complete ? null :
     new Promise(done => { img.addEventListener("load", done); img.addEventListener("error", done); })));
   await document.fonts.ready;  // MathJax's fonts: requests still in flight would be cut by the next page
+  if (window.gdblogReady) await window.gdblogReady;  // the theme's keyboard fixes after MathJax and Mermaid
 }"""
 
 
@@ -362,3 +368,25 @@ def screenshot(v: Visit, folder: Path, name: str) -> Path | None:
         return None
     return path
 
+
+
+# --------------------------------------------------------------------------
+# accessibility
+
+_AXE_RUN = """async (impacts) => {
+  const result = await axe.run(document, { resultTypes: ["violations"] });
+  return result.violations.filter(v => impacts.includes(v.impact)).map(v => ({
+    id: v.id, impact: v.impact, help: v.help,
+    nodes: v.nodes.slice(0, 4).map(n => n.target.join(" ") + (n.failureSummary ? " :: " +
+           n.failureSummary.split("\\n").slice(1).join(" ").slice(0, 160) : "")),
+    count: v.nodes.length }));
+}"""
+
+
+def axe_violations(page, impacts: tuple[str, ...] = ("serious", "critical")) -> list[str]:
+    """axe-core's violations of ``impacts`` on ``page`` as it is now, one line per rule."""
+    if not page.evaluate("() => typeof window.axe !== 'undefined'"):
+        page.add_script_tag(path=str(NODE_MODULES / "axe-core" / "axe.min.js"))
+    found = page.evaluate(_AXE_RUN, list(impacts))
+    return [f"{v['impact']} {v['id']} ({v['help']}), {v['count']} element(s): " + "; ".join(v["nodes"])
+            for v in found]

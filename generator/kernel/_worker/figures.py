@@ -47,15 +47,24 @@ def close_all() -> None:
         plt.close("all")
 
 
-def save_figure(fig, fmt: str, blob_dir: str) -> dict:
-    """Render ``fig`` as ``fmt`` (svg or png) into the blob store; return an image output."""
+def save_figure(fig, fmt: str, blob_dir: str, dark: bool = False) -> dict:
+    """Render ``fig`` as ``fmt`` (svg or png) into the blob store; return an image output.
+
+    ``dark``: also store a variant for dark pages (see :mod:`darkmode`), as ``"dark"``: its blob."""
     import matplotlib
 
     metadata = {"Date": None} if fmt == "svg" else {"Software": None}
     buffer = io.BytesIO()
     with matplotlib.rc_context(_PINNED_RC):
         fig.savefig(buffer, format=fmt, dpi=DPI, bbox_inches="tight", metadata=metadata)
-    return _store(buffer.getvalue(), fmt, blob_dir)
+    data = buffer.getvalue()
+    output = _store(data, fmt, blob_dir)
+    if dark:
+        from _worker import darkmode
+
+        variant = darkmode.dark_svg(data) if fmt == "svg" else darkmode.dark_png(data)
+        output["dark"] = _store(variant, fmt, blob_dir)["blob"]
+    return output
 
 
 def save_animation(anim, blob_dir: str) -> dict:

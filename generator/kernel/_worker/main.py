@@ -20,7 +20,7 @@ import time
 import types
 import warnings
 
-from _worker import audit, capture, checkpoint, figures, protocol, rich, runcode
+from _worker import audit, capture, checkpoint, darkmode, figures, protocol, rich, runcode
 
 
 
@@ -82,6 +82,7 @@ class Worker:
         self.sink: capture.OutputSink | None = None
         self.shown: list = []   # figures already saved in this cell (identity)
         self.fig_format = "svg"
+        self.renderings = None  # the cell's 'renderings' option (None: each figure's own)
         self.silent = False
         self.fresh_namespace()
 
@@ -118,7 +119,7 @@ class Worker:
             elif figures.is_figure(obj):
                 if any(obj is f for f in self.shown):
                     return
-                self.sink.add(figures.save_figure(obj, self.fig_format, self.blob_dir))
+                self.sink.add(self._save(obj))
                 self.shown.append(obj)
             elif (bundle := rich.bundle_of(obj)) is not None:
                 self.sink.add(rich.bundle_output(bundle[0], bundle[1], self.blob_dir))
@@ -133,10 +134,15 @@ class Worker:
         finally:
             self.recorder.active = recording
 
+    def _save(self, fig) -> dict:
+        return figures.save_figure(fig, self.fig_format, self.blob_dir,
+                                   dark=darkmode.wants_dark(fig, self.renderings))
+
     # -- requests --------------------------------------------------------
     def run(self, msg: dict) -> dict:  # noqa: C901 -- one cell's life, step by step
         """Run one cell; reply with its outputs, files and checkpoint."""
         self.fig_format = msg.get("fig_format", "svg")
+        self.renderings = msg.get("renderings")
         # A silent run only rebuilds state for a later cell: its outputs are cached already.
         silent = self.silent = msg.get("silent", False)
         self.sink = capture.OutputSink(display_cap=self.display_cap, hard_cap=self.hard_cap)
@@ -181,7 +187,7 @@ class Worker:
             try:
                 for fig in figures.open_figures():
                     if not any(fig is f for f in self.shown):
-                        self.sink.add(figures.save_figure(fig, self.fig_format, self.blob_dir))
+                        self.sink.add(self._save(fig))
             except BaseException as exc:
                 error = error or runcode.describe_error(exc, filename=self.filename, fallback_line=msg["line"])
         figures.close_all()

@@ -56,7 +56,8 @@ def cells_plugin(md: MarkdownIt, *, language: str = "python") -> None:
         target = lookup(env, opts.get("label"))
         parts = []
         if opts["echo"]:
-            parts.append(_folded(_code_html(meta["code"], language, options), view))
+            parts.append(_folded(_code_html(meta["code"], language, options,
+                                            _line_attrs(opts.get("code-line-numbers"))), view))
         if cell is None:
             if opts["eval"]:
                 parts.append('<p class="cell-note">not executed</p>\n')
@@ -143,11 +144,20 @@ def _folded(code_html: str, view: dict) -> str:
     return f'<details class="code-fold"{opened}>\n<summary>{summary}</summary>\n{code_html}</details>\n'
 
 
-def _code_html(code: str, language: str, options) -> str:
+def _line_attrs(value) -> str:
+    """The fence attributes for the ``code-line-numbers`` option: true, or the lines to highlight."""
+    if value is True:
+        return "linenos"
+    if isinstance(value, str) and value.strip():
+        return f'linenos hl_lines="{value}"'
+    return ""
+
+
+def _code_html(code: str, language: str, options, attrs: str = "") -> str:
     # The same steps as markdown-it's own fence renderer.
     highlighted = ""
     if options.highlight:
-        highlighted = options.highlight(code, language, "") or ""
+        highlighted = options.highlight(code, language, attrs) or ""
     if not highlighted:
         highlighted = escapeHtml(code)
     if highlighted.startswith("<pre"):

@@ -39,6 +39,8 @@ BUILTIN: dict = {
     "fig-subcap": None,  # captions of the subfigures of a cell that draws several
     "layout-ncol": None,  # subfigures side by side in this many columns
     "tbl-cap": None,     # caption of the table a cell shows (label: tbl-...)
+    "code-line-numbers": False,  # number the code's lines; "3,5-6": and highlight those lines
+    "renderings": None,  # [light, dark]: every figure also gets a dark variant; [light]: none
 }
 EXEC_KEYS = ("error", "fig-format", "warning", "fig-width", "fig-height")
 #: Allowed in front matter / site config, not on a cell: the seed, and whether an
@@ -111,6 +113,13 @@ def _check_value(key: str, value) -> str | None:
         return f"must be a text or a list of texts, not {value!r}"
     if key == "fig-format":
         return None if value in ("svg", "png") else f"must be svg or png, not {value!r}"
+    if key == "code-line-numbers":
+        ok = isinstance(value, bool) or (isinstance(value, str) and re.fullmatch(r"[\d\s,-]+", value) is not None)
+        return None if ok else f'must be true, false or lines such as "3,5-6", not {value!r}'
+    if key == "renderings":
+        ok = value is None or (isinstance(value, list) and value and value[0] == "light"
+                               and set(value) <= {"light", "dark"} and len(value) == len(set(value)))
+        return None if ok else f"must be [light, dark] or [light], not {value!r}"
     if key == "timeout":
         ok = isinstance(value, (int, float)) and not isinstance(value, bool) and value > 0
         return None if ok else f"must be a positive number of seconds, not {value!r}"
@@ -169,5 +178,10 @@ def figure_size(options: dict) -> list[float] | None:
 
 
 def exec_options(options: dict) -> dict:
-    """The options that change what running a cell produces (part of its cache key)."""
-    return {k: options.get(k, BUILTIN[k]) for k in EXEC_KEYS}
+    """The options that change what running a cell produces (part of its cache key).
+
+    ``renderings`` is one of them only when given, so the keys of cells without it stay as they were."""
+    found = {k: options.get(k, BUILTIN[k]) for k in EXEC_KEYS}
+    if options.get("renderings") is not None:
+        found["renderings"] = list(options["renderings"])
+    return found

@@ -70,7 +70,7 @@ def _figure(out, index: int, options: dict, cell_number: int, render_caption, ca
             attrs: str = ' class="cell-figure"') -> str:
     caption = _nth(options.get("fig-cap"), index) if caption is None else caption
     alt = _nth(options.get("fig-alt"), index) or caption or f"Figure {index + 1} of cell {cell_number}"
-    html = f'<figure{attrs}><img src="{escapeHtml(out.filename)}" alt="{escapeHtml(alt)}"{_size_attrs(out)}>'
+    html = f"<figure{attrs}>{_img(out, alt)}"
     if caption:
         html += f"<figcaption>{render_caption(caption)}</figcaption>"
     return html + "</figure>\n"
@@ -90,7 +90,7 @@ def _figure_group(images, options: dict, cell_number: int, render_caption, targe
         caption = f"Figure\u00a0{target.number}:" + (f" {render_caption(main)}" if main else "")
         alt = _nth(options.get("fig-alt"), 0) or main or f"Figure {target.number}"
         return (f'<figure id="{label}" class="quarto-float quarto-float-fig cell-figure">'
-                f'<img src="{escapeHtml(images[0].filename)}" alt="{escapeHtml(alt)}"{_size_attrs(images[0])}>'
+                f"{_img(images[0], alt)}"
                 f"<figcaption>{caption}</figcaption></figure>\n")
     subs = []
     for i, out in enumerate(images):
@@ -103,6 +103,17 @@ def _figure_group(images, options: dict, cell_number: int, render_caption, targe
     return (f'<figure id="{label}" class="quarto-float quarto-float-fig">\n'
             f'<div class="quarto-layout-panel" style="--layout-ncol: {ncol}">\n{"".join(subs)}</div>\n'
             f"<figcaption>{caption}</figcaption>\n</figure>\n")
+
+
+def _img(out, alt: str) -> str:
+    """The ``<img>`` of a figure; with a dark variant, two, and the page shows the one of its
+    colour scheme (reader.css: ``only-light``/``only-dark``)."""
+    src, alt, size = escapeHtml(out.filename), escapeHtml(alt), _size_attrs(out)
+    dark = getattr(out, "dark_filename", "")
+    if not dark:
+        return f'<img src="{src}" alt="{alt}"{size}>'
+    return (f'<img class="only-light" src="{src}" alt="{alt}"{size}>'
+            f'<img class="only-dark" src="{escapeHtml(dark)}" alt="{alt}"{size}>')
 
 
 def _size_attrs(out) -> str:
