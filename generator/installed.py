@@ -29,6 +29,8 @@ from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
 DIST = "gdblog"
+#: What requirements.txt asks for: gdblog with Pagefind, so the published blog has its search box.
+WANTED = "gdblog[search]"
 #: This package's folder, by which the installation that provides it is recognised.
 _HERE = Path(__file__).resolve().parent
 
@@ -85,7 +87,7 @@ def requirement() -> Requirement:
     if dist is None:
         return placeholder(version(), "this gdblog runs from a source folder, not from an installed package")
     if dist.read_text("direct_url.json") is None:
-        return Requirement(f"{DIST}=={dist.version}\n")
+        return Requirement(f"{WANTED}=={dist.version}\n")
     info = _direct_url(dist)
     if info is None:
         return placeholder(dist.version, "its installation record (direct_url.json) cannot be read")
@@ -105,19 +107,19 @@ def from_direct_url(info: dict, installed_version: str | None) -> Requirement:
         note = f' (you asked for "{asked}")' if asked and asked != ref else ""
         return Requirement(
             f"# the commit of {url} that was installed{note}; to upgrade, put a newer tag or commit after the @\n"
-            f"{DIST} @ {vcs['vcs']}+{url}@{ref}{fragment}\n")
+            f"{WANTED} @ {vcs['vcs']}+{url}@{ref}{fragment}\n")
     if reachable and "archive_info" in info:
-        return Requirement(f"{DIST} @ {url}{fragment}\n")
+        return Requirement(f"{WANTED} @ {url}{fragment}\n")
     where = url or "an unknown place"
     return placeholder(installed_version, f"gdblog was installed from {where}, which GitHub's runners cannot reach")
 
 
 def placeholder(installed_version: str | None, reason: str) -> Requirement:
     """A commented requirements.txt entry that says what to write instead, and why."""
-    release = f"{DIST}=={installed_version}" if installed_version else f"{DIST}==<version>"
+    release = f"{WANTED}=={installed_version}" if installed_version else f"{WANTED}==<version>"
     text = (f"# {reason}.\n"
             "# Replace this comment with a line that installs the gdblog you use, either a release:\n"
             f"#   {release}\n"
             "# or a git URL with a tag or commit:\n"
-            f"#   {DIST} @ git+https://github.com/<owner>/gdblog@<tag or commit>\n")
+            f"#   {WANTED} @ git+https://github.com/<owner>/gdblog@<tag or commit>\n")
     return Requirement(text, placeholder_reason=reason)

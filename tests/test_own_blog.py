@@ -109,7 +109,7 @@ def test_init_makes_a_blog_that_needs_no_edits(tmp_path):
     # this checkout is installed from a local folder: requirements.txt holds a placeholder, and init says so
     requirements = (root / "requirements.txt").read_text(encoding="utf-8")
     assert [line for line in requirements.splitlines() if not line.startswith("#")] == []
-    assert "#   gdblog @ git+https://github.com/<owner>/gdblog@<tag or commit>" in requirements
+    assert "#   gdblog[search] @ git+https://github.com/<owner>/gdblog@<tag or commit>" in requirements
     # (from the editable install's record, not from the gdblog.egg-info the checkout also holds)
     assert re.match(r"warning: descent-notes/requirements\.txt: its gdblog line is a placeholder: "
                     r"(gdblog was installed from file://\S+, which GitHub's runners cannot reach"
@@ -181,11 +181,11 @@ def test_the_init_blog_builds_with_the_requirement_it_was_given(tmp_path):
 @pytest.mark.parametrize("info, expected", [
     ({"url": "https://github.com/me/gdblog", "vcs_info": {"vcs": "git", "commit_id": "ab12" * 10,
                                                          "requested_revision": "main"}},
-     f"gdblog @ git+https://github.com/me/gdblog@{'ab12' * 10}"),
+     f"gdblog[search] @ git+https://github.com/me/gdblog@{'ab12' * 10}"),
     ({"url": "https://github.com/me/gdblog", "vcs_info": {"vcs": "git", "commit_id": "cd34" * 10}},
-     f"gdblog @ git+https://github.com/me/gdblog@{'cd34' * 10}"),
+     f"gdblog[search] @ git+https://github.com/me/gdblog@{'cd34' * 10}"),
     ({"url": "https://example.org/gdblog-0.1.0-py3-none-any.whl", "archive_info": {}},
-     "gdblog @ https://example.org/gdblog-0.1.0-py3-none-any.whl"),
+     "gdblog[search] @ https://example.org/gdblog-0.1.0-py3-none-any.whl"),
     ({"url": "file:///home/me/gdblog", "dir_info": {"editable": True}}, None),
     ({"url": "file:///tmp/dist/gdblog-0.1.0-py3-none-any.whl", "archive_info": {}}, None),
     ({"url": "file:///home/me/gdblog", "vcs_info": {"vcs": "git", "commit_id": "ef56" * 10}}, None),
@@ -196,7 +196,7 @@ def test_requirement_from_direct_url(info, expected):
     if expected is None:
         assert lines == [] and req.placeholder_reason == \
             f"gdblog was installed from {info['url']}, which GitHub's runners cannot reach"
-        assert "#   gdblog==0.1.0" in req.text.splitlines()
+        assert "#   gdblog[search]==0.1.0" in req.text.splitlines()
     else:
         assert lines == [expected] and req.placeholder_reason is None
     if info.get("vcs_info", {}).get("requested_revision"):
@@ -213,7 +213,7 @@ def test_requirement_from_a_package_index(monkeypatch):
             return None
 
     monkeypatch.setattr("generator.installed.installation", lambda: Dist())
-    assert requirement() == Requirement("gdblog==1.2.3\n")
+    assert requirement() == Requirement("gdblog[search]==1.2.3\n")
 
 
 # ------------------------------------------------------------------ absolute URLs
