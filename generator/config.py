@@ -9,12 +9,14 @@ from __future__ import annotations
 
 import dataclasses
 import difflib
+import os
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from .errors import BuildError
+from .limits import TOO_LARGE_HINT, describe, too_large
 
 CONFIG_NAME = "config.yml"
 
@@ -61,6 +63,9 @@ class SiteConfig:
     highlight_dark: str = "monokai"
     #: Glob patterns (relative to ``content/``) of files to leave out.
     exclude: tuple = ()
+    #: Symlinks inside the site that resolve inside it are followed; with false, every
+    #: symlink is published as the link itself (see generator/fileio.py).
+    follow_symlinks: bool = True
     #: Settings below are usually given on the command line.
     output: str = "_site"
     drafts: bool = False
@@ -139,9 +144,9 @@ def _validate(raw: dict[str, Any], path: str, text: str) -> dict[str, Any]:
         elif key in _DICT_KEYS:
             if not isinstance(value, dict):
                 raise fail(key, f"{key} must be a mapping (key: value lines), got {type(value).__name__}")
-        elif key == "drafts":
+        elif key in ("drafts", "follow_symlinks"):
             if not isinstance(value, bool):
-                raise fail(key, f"drafts must be true or false, got {value!r}")
+                raise fail(key, f"{key} must be true or false, got {value!r}")
         elif key == "exclude":
             if isinstance(value, str):
                 value = [value]
@@ -177,9 +182,11 @@ def load_config(site_root: Path, overrides: dict[str, Any] | None = None) -> Sit
     path = site_root / CONFIG_NAME
     raw: dict[str, Any] = {}
     text = ""
-    if path.exists():
+    if os.path.lexists(path):
+        from .fileio import read_bytes
+
         try:
-            text = path.read_text(encoding="utf-8")
+            text = read_bytes(path, CONFIG_NAME).decode("utf-8")
         except UnicodeDecodeError as exc:
             raise BuildError(f"not valid UTF-8 text ({exc.reason} at byte {exc.start})",
                              path=CONFIG_NAME, hint="save the file as UTF-8") from None
@@ -195,6 +202,10 @@ def load_config(site_root: Path, overrides: dict[str, Any] | None = None) -> Sit
         if not isinstance(loaded, dict):
             raise BuildError("the configuration must be a mapping of key: value lines",
                              path=CONFIG_NAME, line=1)
+        if too_large(loaded):   # YAML aliases: checking it below would take exponential time
+            key = next((k for k in loaded if too_large(loaded[k])), None)
+            raise BuildError(describe("the configuration"), path=CONFIG_NAME,
+                             line=_key_lines(text).get(str(key), 1), hint=TOO_LARGE_HINT)
         raw = loaded
     values = _validate(raw, CONFIG_NAME, text)
     for key, value in (overrides or {}).items():
@@ -211,3 +222,12 @@ def load_config(site_root: Path, overrides: dict[str, Any] | None = None) -> Sit
                 raise BuildError(f"--url must be scheme and host only, like https://user.github.io, got {value!r}")
         values[key] = value
     return SiteConfig(**values)
+
+
+def config_line(site_root: Path, key: str) -> int | None:
+    """Line of a top-level key in the site's config.yml (for a message about its value), or None."""
+    try:
+        text = (site_root / CONFIG_NAME).read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError):
+        return None
+    return _key_lines(text).get(key)

@@ -87,6 +87,7 @@ class StaticFile:
     path: Path
     out_path: str                  # relative to the output folder
     rel: str
+    link: str | None = None        # a symlink published as itself (follow_symlinks: false): its target
 
 
 @dataclass
