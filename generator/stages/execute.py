@@ -13,6 +13,7 @@ import importlib.util
 from pathlib import Path
 
 from ..document import Document
+from ..errors import BuildError, Diagnostic
 from ..manifest import key
 from ..markdown.cells.model import Cell, InlineExpr, program_from_json, program_to_json
 from ..render import liquid_body
@@ -86,11 +87,47 @@ def run(state: BuildState) -> None:
     state.exec_results = execute_posts(
         requests, cache_dir=cache_dir, site_root=state.root, project_root=PROJECT_ROOT, gdcore_hash=gdcore_hash,
         jobs=state.jobs, refresh=options.refresh, no_exec=options.no_exec, progress=options.progress)
+    by_rel = {doc.rel: doc for doc in wanted}
+    problems = []
     for request in requests:
         result = state.exec_results[request.key]
+        problems += name_figures(by_rel[request.key], result, request)
         state.report.warnings.extend(result.warnings)
         if options.explain:
             _explain(state, request, result)
+    if problems:
+        raise BuildError.many(problems)
+
+
+def name_figures(doc: Document, result, request) -> list[Diagnostic]:
+    """Give every figure of a post a file name no other post or cell uses; return the clashes.
+
+    Figures sit beside their page.  A post whose page is the ``index.html`` of
+    its folder (``/posts/x/``) keeps the plain names (``cell1-1.svg``,
+    ``fit-1.svg``); one whose page is ``x.html`` gets ``x-`` in front, since
+    other ``.html`` posts may share its folder.  Two cells of one post with the
+    same label would still write the same file: that is an error at the
+    second cell.
+    """
+    page = doc.out_path.rsplit("/", 1)[-1]
+    prefix = "" if page == "index.html" else page.rsplit(".", 1)[0] + "-"
+    lines = {c.index: c.line for c in request.cells}
+    owner: dict[str, int] = {}
+    problems = []
+    for cell in result.cells:
+        for output in cell.outputs:
+            if output.kind != "image" or output.file is None:
+                continue
+            output.filename = prefix + output.filename
+            first = owner.setdefault(output.filename, cell.index)
+            if first != cell.index:
+                label = cell.options.get("label")
+                problems.append(Diagnostic(
+                    doc.rel, lines.get(cell.index),
+                    f"cell {cell.index + 1} has the label {label!r} of cell {first + 1}: both would write "
+                    f"the figure {output.filename}",
+                    "give each cell its own '#| label:' (a label in the front matter's exec: applies to every cell)"))
+    return problems
 
 
 def _explain(state: BuildState, request, result) -> None:
