@@ -41,6 +41,7 @@ inside such elements, so prose dollars and code can never become math.
 from __future__ import annotations
 
 import re
+from bisect import bisect_left, bisect_right
 
 from markdown_it import MarkdownIt
 from markdown_it.common.utils import escapeHtml
@@ -99,11 +100,8 @@ def is_escaped(src: str, pos: int) -> bool:
 
 
 def find_unescaped(src: str, needle: str, start: int, end: int) -> int:
-    while True:
-        i = src.find(needle, start, end)
-        if i < 0 or not is_escaped(src, i):
-            return i
-        start = i + 1
+    """First ``needle`` in ``src[start:end]`` not preceded by an odd number of backslashes, or -1."""
+    return _scanned(src).find(needle, start, end, unescaped=True)
 
 
 def find_single_dollar_close(src: str, start: int, end: int, *, after_newline: bool = True) -> int:
@@ -134,6 +132,9 @@ def single_dollar_opens(src: str, pos: int, end: int) -> bool:
 
 def find_env_end(src: str, name: str, start: int, end: int) -> int:
     """Index just past the ``\\end{name}`` matching a ``\\begin{name}`` before ``start``."""
+    known = _scanned(src).env_end(start)
+    if known is not None:   # start is just past a \begin tag: its match is in the table
+        return known if known <= end else -1
     depth = 1
     for match in _ENV_TAG.finditer(src, start, end):
         if match.group(2) != name:
@@ -142,6 +143,74 @@ def find_env_end(src: str, name: str, start: int, end: int) -> int:
         if depth == 0:
             return match.end()
     return -1
+
+
+class _Scanned:
+    """Where the delimiters of one text are, each kind found in a single pass.
+
+    Finding a closing delimiter is then a binary search instead of a scan to
+    the end of the text, so a paragraph of many unclosed ``\\begin{aligned}``,
+    ``\\(`` or ``$$`` costs linear time, not quadratic (or cubic, for the
+    block rule that asks again after every line).  Results are exactly those
+    of scanning: every occurrence is listed, overlapping ones included, and
+    an environment's end is found by the same depth count, done once for all
+    of its ``\\begin`` tags.
+    """
+
+    __slots__ = ("src", "_plain", "_unescaped", "_envs")
+
+    def __init__(self, src: str):
+        self.src = src
+        self._plain: dict[str, list[int]] = {}
+        self._unescaped: dict[str, list[int]] = {}
+        self._envs: dict[int, int] | None = None
+
+    def positions(self, needle: str, unescaped: bool) -> list[int]:
+        table = self._unescaped if unescaped else self._plain
+        found = table.get(needle)
+        if found is None:
+            found = [m.start() for m in re.finditer(f"(?={re.escape(needle)})", self.src)]
+            if unescaped:
+                found = [i for i in found if not is_escaped(self.src, i)]
+            table[needle] = found
+        return found
+
+    def find(self, needle: str, start: int, end: int, *, unescaped: bool = False) -> int:
+        """Like ``str.find`` (with the escape rule of :func:`find_unescaped` when asked)."""
+        found = self.positions(needle, unescaped)
+        k = bisect_left(found, start)
+        if k < len(found) and found[k] + len(needle) <= end:
+            return found[k]
+        return -1
+
+    def env_end(self, start: int) -> int | None:
+        """For ``start`` just past a ``\\begin{name}`` tag: the end of its matching ``\\end``
+        (-1 when it has none); None for any other position."""
+        if self._envs is None:
+            self._envs = {}
+            open_tags: dict[str, list[int]] = {}
+            for match in _ENV_TAG.finditer(self.src):
+                stack = open_tags.setdefault(match.group(2), [])
+                if match.group(1) == "begin":
+                    stack.append(match.end())
+                    self._envs[match.end()] = -1
+                elif stack:
+                    self._envs[stack.pop()] = match.end()
+        return self._envs.get(start)
+
+
+#: The texts scanned last (the block source, the inline text being parsed).
+_SCANNED: list[_Scanned] = []
+
+
+def _scanned(src: str) -> _Scanned:
+    for item in _SCANNED:
+        if item.src is src:
+            return item
+    item = _Scanned(src)
+    _SCANNED.insert(0, item)
+    del _SCANNED[2:]
+    return item
 
 
 def kramdown_unescape(text: str) -> str:
@@ -194,13 +263,7 @@ def find_inline_math(src: str, opts: _Options | None = None) -> list[tuple[int, 
 
 def _find_bracket_close(src: str, paren: str, start: int, end: int) -> int:
     """Position of ``\\)`` / ``\\]`` where the backslash is not itself escaped."""
-    i = start
-    needle = "\\" + paren
-    while True:
-        i = src.find(needle, i, end)
-        if i < 0 or not is_escaped(src, i):
-            return i
-        i += 1
+    return find_unescaped(src, "\\" + paren, start, end)
 
 
 def _check_envs(tex: str, env: dict, line: int | None) -> None:
@@ -246,7 +309,7 @@ def _math_inline(state: StateInline, silent: bool, opts: _Options) -> bool:
         if close < 0 or "`" in src[pos + 1: close]:
             nxt = src[pos + 1]
             if close < 0 and not silent and not nxt.isdigit() and nxt not in "\n.,;:!?)":
-                if "$" not in src[pos + 1: end]:
+                if src.find("$", pos + 1, end) < 0:
                     warn(state.env, inline_line(state, pos), "unclosed $: no closing $ in this paragraph",
                          "close the formula with $, or write \\$ for a literal dollar sign")
             return False
@@ -269,7 +332,7 @@ def _math_inline(state: StateInline, silent: bool, opts: _Options) -> bool:
         return True
     if opts.kramdown and nxt == "\\" and src[pos + 2: pos + 3] in ("(", "["):
         opener = src[pos + 2]
-        close = src.find("\\\\" + (")" if opener == "(" else "]"), pos + 3, end)
+        close = _scanned(src).find("\\\\" + (")" if opener == "(" else "]"), pos + 3, end)
         if close < 0:
             return False
         if not silent:
@@ -278,8 +341,9 @@ def _math_inline(state: StateInline, silent: bool, opts: _Options) -> bool:
         return True
     if nxt in "er" and (src.startswith("\\eqref{", pos) or src.startswith("\\ref{", pos)):
         # MathJax would typeset these outside math too (processRefs); mark them instead.
-        close = src.find("}", pos, end)
-        if close < 0 or "\n" in src[pos:close]:
+        scan = _scanned(src)
+        close = scan.find("}", pos, end)
+        if close < 0 or scan.find("\n", pos, close) >= 0:
             return False
         if not silent:
             _push(state, src[pos: close + 1], "ref", False, False, pos)
@@ -330,27 +394,21 @@ def _math_block(state: StateBlock, startLine: int, endLine: int, silent: bool, o
         return False
     markup, closer, skip = found
 
-    def close_in(text: str, begin: int) -> int:
-        """End index of the closing delimiter in ``text``, or -1."""
-        if markup == "env":
-            return find_env_end(text, closer, begin, len(text))
-        if markup == "\\\\[":
-            i = text.find(closer, begin)
-        else:
-            i = find_unescaped(text, closer, begin, len(text))
-        return i + len(closer) if i >= 0 else -1
-
-    begin = len(_BEGIN.match(first).group(0)) if markup == "env" else skip
-    last = startLine
-    joined = first
-    stop = close_in(joined, begin)
-    while stop < 0:
-        last += 1
-        if last >= endLine or state.isEmpty(last) or state.sCount[last] < state.blkIndent:
-            return False
-        joined += "\n" + state.src[state.bMarks[last] + state.tShift[last]: state.eMarks[last]]
-        stop = close_in(joined, begin)
-    if joined[stop:].strip():
+    src = state.src
+    begin = start + (len(_BEGIN.match(first).group(0)) if markup == "env" else skip)
+    # Where the formula closes, found in the whole source at once (see _Scanned): the
+    # lines up to that one must all belong to the block, and nothing may follow it.
+    if markup == "env":
+        stop = find_env_end(src, closer, begin, len(src))
+    else:
+        i = _scanned(src).find(closer, begin, len(src), unescaped=markup != "\\\\[")
+        stop = i + len(closer) if i >= 0 else -1
+    if stop < 0:
+        return False
+    last = bisect_right(state.bMarks, stop - 1) - 1
+    if last >= endLine or _block_ends_before(state, startLine, last, endLine):
+        return False
+    if src[stop: state.eMarks[last]].strip():
         return False  # text after the closing delimiter: it is inline math in a paragraph
     if silent:
         return True
@@ -376,6 +434,34 @@ def _math_block(state: StateBlock, startLine: int, endLine: int, silent: bool, o
     _check_envs(tex, state.env, startLine)
     state.line = last + 1
     return True
+
+
+def _block_ends_before(state: StateBlock, first: int, last: int, endLine: int) -> bool:
+    """Whether a line in ``first+1 .. last`` is empty or less indented than the block.
+
+    Asked again for every line of a long paragraph (each line may start a
+    block that interrupts it), so what is known is kept on the state: the
+    lines after ``lo`` up to ``good`` continue the block, and ``stop`` (when
+    known) is the first line after them that does not.  In one nesting
+    context the answer for any ``first`` in that run is then immediate.
+    """
+    context = (state.blkIndent, endLine, state.level, state.parentType)
+    run = getattr(state, "_math_run", None)
+    if run is None or run[0] != context or not (run[1] <= first <= run[2]):
+        run = [context, first, first, None]
+        state._math_run = run  # type: ignore[attr-defined]
+    if last <= run[2]:
+        return False
+    if run[3] is not None:
+        return True
+    line = run[2] + 1
+    while line <= last:
+        if line >= endLine or state.isEmpty(line) or state.sCount[line] < state.blkIndent:
+            run[3] = line
+            return True
+        run[2] = line
+        line += 1
+    return False
 
 
 # --------------------------------------------------------------------------
