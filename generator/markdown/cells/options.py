@@ -25,8 +25,9 @@ BUILTIN: dict = {
     "fig-alt": None,     # alt text, or a list
     "fig-format": "svg",  # svg or png
     "timeout": 300,      # seconds before the cell is stopped
+    "depends": None,     # what the cell reads that the build cannot see: ["env:NAME", "data/x.csv"]
 }
-EXEC_KEYS = ("error", "fig-format")
+EXEC_KEYS = ("error", "fig-format", "depends")
 POST_KEYS = ("seed",)   # allowed in front matter / site config, not on a cell
 _BOOL_KEYS = ("echo", "output", "eval", "include", "error")
 _LABEL_RE = re.compile(r"^[A-Za-z][A-Za-z0-9_-]*$")
@@ -81,6 +82,12 @@ def _check_value(key: str, value) -> str | None:
         return f"must be a text or a list of texts, not {value!r}"
     if key == "fig-format":
         return None if value in ("svg", "png") else f"must be svg or png, not {value!r}"
+    if key == "depends":
+        items = [value] if isinstance(value, str) else value
+        if value is None or (isinstance(items, list) and items and all(isinstance(v, str) and v.strip()
+                                                                      for v in items)):
+            return None
+        return f"must be a list of 'env:NAME' or file paths, not {value!r}"
     if key == "timeout":
         ok = isinstance(value, (int, float)) and not isinstance(value, bool) and value > 0
         return None if ok else f"must be a positive number of seconds, not {value!r}"
