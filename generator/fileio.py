@@ -149,7 +149,12 @@ class Walk:
         return real == self.real_root or real.startswith(self.real_root + os.sep)
 
     def classify(self, path: str, entry: os.DirEntry | None = None) -> tuple[str, os.stat_result | None]:
-        """("file" | "dir" | "link" | "skip", stat of what is used).  Warns about what it skips."""
+        """What ``path`` is to the build, and the stat of what is used:
+
+        "file" or "dir" (a symlink followed inside the site counts as its target),
+        "link" (a symlink to publish as itself), "other" (a FIFO, socket or device),
+        "skip" (a symlink out of the site, dangling or in a loop: warned about here).
+        """
         try:
             st = entry.stat(follow_symlinks=False) if entry is not None else os.lstat(path)
         except FileNotFoundError:
@@ -185,13 +190,10 @@ class Walk:
         kind = _kind(st)
         return kind, st
 
-    def files(self, top: Path, *, names=None) -> Iterator[Entry]:
+    def files(self, top: Path) -> Iterator[Entry]:
         """Every usable file under ``top`` (sorted, depth first), with the rules of the module docstring."""
-        for dirpath, rel_dir, entries in self.folders(top):
-            for entry in entries:
-                if names is None or names(entry.path.name):
-                    yield entry
-            del dirpath, rel_dir
+        for _, _, entries in self.folders(top):
+            yield from entries
 
     def folders(self, top: Path) -> Iterator[tuple[str, str, list[Entry]]]:
         """(folder path, its path relative to ``top``, its usable files) for ``top`` and every folder

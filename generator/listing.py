@@ -84,10 +84,11 @@ def reserved_outputs(config, posts: Sequence[Document] = ()) -> dict[str, str]:
     counts: dict[str, tuple[str, int]] = {}
     for doc in posts:
         for tag in doc.tags:
-            name, count = counts.get(slugify(tag), (tag, 0))
-            counts[slugify(tag)] = (name, count + 1)
-    for slug, (name, count) in counts.items():
-        add(page_urls(count, config.posts_per_page, f"/tags/{slug}/"), f"the generated tag page of {name!r}",
+            url = tag_url(tag)   # memoized slug: a thousand posts ask for the same few tags
+            name, count = counts.get(url, (tag, 0))
+            counts[url] = (name, count + 1)
+    for url, (name, count) in counts.items():
+        add(page_urls(count, config.posts_per_page, url), f"the generated tag page of {name!r}",
             f"the generated tag pages of {name!r}")
     for year in sorted({doc.date.year for doc in posts}):
         found[f"archive/{year}/index.html"] = f"the generated archive page for {year}"

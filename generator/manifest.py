@@ -18,6 +18,7 @@ import contextlib
 import errno
 import hashlib
 import json
+import operator
 import os
 import sys
 from dataclasses import dataclass, field
@@ -85,13 +86,15 @@ class Manifest:
             staged=None if staged is None else [str(s) for s in staged],
         )
         for doc in made.docs.values():
-            _check_fields(doc, _DOCUMENT_FIELDS)
-            _check_items(doc.tags + doc.categories, str)
-            _check_items(doc.stamp, int, 2)
+            _check(doc, _DOCUMENT_FIELDS)
+            _check_items(doc.tags, str)
+            _check_items(doc.categories, str)
             _check_items(doc.meta_lines.values(), int)
-            _check_diagnostics(doc.load_warnings)
+            if len(doc.stamp) != 2 or not _all_of(doc.stamp, int) or doc.load_warnings:
+                _check_items(doc.stamp, int, 2)
+                _check_diagnostics(doc.load_warnings)
         for record in made.rendered.values():
-            _check_fields(record, _RENDERED_FIELDS)
+            _check(record, _RENDERED_FIELDS)
             _check_items(record.out_stat, int, 2)
             _check_items(record.highlight_keys, str)
             _check_items(record.features, str)
@@ -102,28 +105,38 @@ class Manifest:
 
 
 _NONE = type(None)
-_DOCUMENT_FIELDS = {
+
+
+def _fields(types: dict) -> tuple:
+    """(getter of the fields, their types): checking a record is then two C-level calls."""
+    return operator.attrgetter(*types), tuple(types.values())
+
+
+_DOCUMENT_FIELDS = _fields({
     "kind": str, "rel": str, "digest": str, "meta": dict, "body": str, "body_line": int, "title": str,
     "slug": str, "tags": tuple, "categories": tuple, "summary": (str, _NONE), "draft": bool,
     "permalink": (str, _NONE), "url": str, "out_path": str, "undated": bool, "stamp": tuple,
     "load_warnings": list, "format": str, "meta_lines": dict,
-}
-_RENDERED_FIELDS = {
+})
+_RENDERED_FIELDS = _fields({
     "rel": str, "key": str, "out_path": str, "excerpt_html": str, "summary_text": str, "has_math": bool,
     "excerpt_has_math": bool, "excerpt_has_mermaid": bool, "words": int, "diagnostics": list,
     "out_stat": tuple, "highlight_keys": tuple, "features": frozenset, "dependencies": tuple,
-}
+})
 
 
-def _check_fields(record: object, types: dict) -> None:
-    for name, kind in types.items():
-        if not isinstance(getattr(record, name), kind):
-            raise TypeError(f"{type(record).__name__}.{name} has the wrong type")
+def _check(record: object, fields: tuple) -> None:
+    getter, types = fields
+    if not all(map(isinstance, getter(record), types)):
+        raise TypeError(f"a damaged {type(record).__name__}")
+
+
+def _all_of(items, kind) -> bool:
+    return all(isinstance(i, kind) for i in items)
 
 
 def _check_items(items, kind, count: int | None = None) -> None:
-    items = list(items)
-    if (count is not None and len(items) != count) or not all(isinstance(i, kind) for i in items):
+    if items and not _all_of(items, kind) or (count is not None and len(items) != count):
         raise TypeError("wrong items")
 
 

@@ -21,7 +21,7 @@ from ..listing import reserved_outputs
 from ..readers import ReadContext, Source, bundle_index, looks_like_document, reader_for
 from ..readers.fields import tzinfo
 from ..state import BuildState
-from ..urls import assign_urls, slugify
+from ..urls import assign_urls, tag_url
 from .files import THEME, static_files
 
 
@@ -66,7 +66,7 @@ def discover(root: Path, config: SiteConfig, walk: Walk | None = None
     warnings = walk.warnings
     assert warnings is not None
     bundle_of: dict[str, str] = {}  # folder (relative to content/) -> bundle folder
-    for dirpath, rel_dir, entries in walk.folders(content):
+    for _, rel_dir, entries in walk.folders(content):
         parent_bundle = bundle_of.get(rel_dir.rsplit("/", 1)[0]) if "/" in rel_dir else None
         names = [e.path.name for e in entries if e.link is None]
         index = bundle_index(names) if parent_bundle is None and rel_dir.startswith("posts/") else None
@@ -97,7 +97,6 @@ def discover(root: Path, config: SiteConfig, walk: Walk | None = None
                 warnings.append(Diagnostic("content/" + rel_c, None, f"no reader for {suffix}; copied as a file",
                                            "convert it to Markdown (.md), or move it out of content/"))
             static.append(StaticFile(path, rel_c, "content/" + rel_c, entry.link))
-        del dirpath
     return sources, static, list(warnings)
 
 
@@ -192,13 +191,14 @@ def check_outputs(state: BuildState, clashes: Sequence[tuple[str, str, str]] = (
         owners[doc.out_path] = doc.rel
         documents[doc.out_path] = doc
         for tag in doc.tags:
-            if len(slugify(tag).encode()) > NAME_MAX:
+            size = len(tag_url(tag).encode()) - len("/tags//")
+            if size > NAME_MAX:
                 problems.append(Diagnostic(doc.rel, doc.meta_lines.get("tags", doc.meta_lines.get("tag")),
-                                           f"the tag {tag[:40]!r}... makes a URL segment of "
-                                           f"{len(slugify(tag).encode())} bytes; the limit is {NAME_MAX}",
-                                           "use a shorter tag"))
+                                           f"the tag {tag[:40]!r}... makes a URL segment of {size} bytes; "
+                                           f"the limit is {NAME_MAX}", "use a shorter tag"))
     for out_path, owner in owners.items():
-        problems.extend(_path_problems(out_path, owner, owners, documents))
+        if len(out_path) > NAME_MAX // 4 or "/" in out_path:
+            problems.extend(_path_problems(out_path, owner, owners, documents))
     if problems:
         raise BuildError.many(problems)
 
@@ -212,17 +212,18 @@ def _path_problems(out_path: str, owner: str, owners: dict[str, str], documents:
     doc = documents.get(out_path)
     line = _where(doc)[0] if doc is not None else None
     shown = doc.rel if doc is not None else owner
-    parts = out_path.split("/")
-    for part in parts:
-        if len(part.encode()) > NAME_MAX:
-            yield Diagnostic(shown, line, f"the output {out_path[:60]}... has a name of {len(part.encode())} "
-                             f"bytes; the limit is {NAME_MAX}",
-                             "use a shorter slug, title, permalink or file name")
-            return
-    for i in range(1, len(parts)):
-        folder = "/".join(parts[:i])
+    if len(out_path) > NAME_MAX // 4:   # (at most 4 bytes a character: a shorter path cannot hold one)
+        for part in out_path.split("/"):
+            if len(part.encode()) > NAME_MAX:
+                yield Diagnostic(shown, line, f"the output {out_path[:60]}... has a name of {len(part.encode())} "
+                                 f"bytes; the limit is {NAME_MAX}", "use a shorter slug, title, permalink or file name")
+                return
+    cut = out_path.rfind("/")
+    while cut > 0:
+        folder = out_path[:cut]
         other = owners.get(folder)
         if other is not None:
             yield Diagnostic(shown, line, f"needs a folder {folder}/ where {other} writes the file {folder}",
                              "give one of them a different permalink or name")
             return
+        cut = out_path.rfind("/", 0, cut)

@@ -152,12 +152,23 @@ def _jinja_buckets(case: Case) -> list[Path]:
     return sorted(p for p in (case.root / ".cache/jinja").iterdir() if p.is_file())
 
 
-def test_garbled_jinja_bytecode_is_recompiled(base: Case):
+@pytest.mark.parametrize("damage", ["garbled", "checksum", "truncated"])
+def test_garbled_jinja_bytecode_is_recompiled(base: Case, damage: str):
+    import jinja2
+
     buckets = _jinja_buckets(base)
     assert buckets, "the first build caches compiled templates"
     for path in buckets:
         data = path.read_bytes()
-        path.write_bytes(data[:10] + b"\xff" * 50 + data[60:])
+        if damage == "garbled":
+            data = data[:10] + b"\xff" * 50 + data[60:]
+        elif damage == "checksum":   # Jinja's own layout: magic, pickled checksum, marshalled code
+            at = data.find(jinja2.bccache.bc_magic) + len(jinja2.bccache.bc_magic) if jinja2.bccache.bc_magic in data \
+                else 32 + len(jinja2.bccache.bc_magic)
+            data = data[:at] + b"\x80\x04\xff\xff\xff" + data[at + 5:]
+        else:
+            data = data[: len(data) * 2 // 3]
+        path.write_bytes(data)
     base.write({"content/posts/2024-02-01-second.md": "---\ntitle: Second\ntags: [beta]\n---\nEdited.\n"})
     run = base.build()
     base.check_success(run)

@@ -31,7 +31,7 @@ CASES = {
     "eqref-without-brace": "see \\eqref{eq " * 20000 + "\n",
     "prices": "costs $5 and " * 20000 + "\n",
     "raw": "{% raw %} x\n" * 50000,
-    "comment": "{% comment %} x\n" * 50000,
+    "comment": "{% comment %} x\n" * 25000,
     "highlight": "{% highlight python %} x\n" * 20000,
     "unknown-tags": "{% if x %} y\n" * 20000,
     "tags-on-one-line": "{% if x " * 20000 + "\n",

@@ -104,8 +104,8 @@ def test_a_cell_that_times_out_leaves_nothing(base: Case):
 
 
 def test_two_builds_of_one_output_folder_take_turns(base: Case):
-    slow = "---\ntitle: Slow\ndate: 2024-03-01\n---\n```{python}\nimport time\ntime.sleep(1.5)\nprint('v{v}')\n```\n"
-    for v in range(3):
+    slow = "---\ntitle: Slow\ndate: 2024-03-01\n---\n```{python}\nimport time\ntime.sleep(1)\nprint('v{v}')\n```\n"
+    for v in range(2):
         base.write({"content/posts/slow.md": slow.replace("{v}", str(v))})
         first = base.start()
         _wait_for(lambda first=first: _workers(base, first.pid) or first.poll() is not None, "the first build's cell")
