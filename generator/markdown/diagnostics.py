@@ -9,11 +9,15 @@ each inline run came from.
 
 from __future__ import annotations
 
+import re
 from bisect import bisect_left
 
 from markdown_it import MarkdownIt
 from markdown_it.rules_core import StateCore
 from markdown_it.rules_inline import StateInline
+
+
+_NEWLINE = re.compile("\n")
 
 
 def warn(env: dict, line: int | None, message: str, hint: str | None = None) -> None:
@@ -31,7 +35,7 @@ def inline_line(state: StateInline, pos: int) -> int | None:
         return None
     known = state.env.get("_inline_breaks")
     if known is None or known[0] is not state.src:
-        known = (state.src, [i for i, ch in enumerate(state.src) if ch == "\n"])
+        known = (state.src, [m.start() for m in _NEWLINE.finditer(state.src)])
         state.env["_inline_breaks"] = known
     return start + bisect_left(known[1], pos)
 
