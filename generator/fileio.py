@@ -207,6 +207,10 @@ class Walk:
             raise os_error(exc, "open this folder", top_s, self.root) from None
         if not stat.S_ISDIR(st.st_mode):
             return
+        if not self.inside(os.path.realpath(top_s)):   # content/ (say) itself a link out of the site
+            self.warn(top_s, f"is a symlink to {os.path.realpath(top_s)}, outside the site; not published",
+                      "move the folder into the site")
+            return
         seen = {(st.st_dev, st.st_ino)}
         yield from self._folder(top_s, "", seen)
 

@@ -192,3 +192,14 @@ def test_output_in_a_folder_that_cannot_be_created(nobody_case: Case):
     case.out = case.root / "locked" / "deep" / "_site"
     run = case.build(user=NOBODY)
     case.check_failure(run, "missing", "locked", "permission denied")
+
+
+def test_a_site_folder_that_links_out_of_the_site_is_refused(base: Case, tmp_path):
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    (elsewhere / "secret.css").write_text("body { color: red }\n")
+    (base.root / "assets").symlink_to(elsewhere)
+    run = base.build()
+    base.check_success(run, "assets", "outside the site")
+    assert not (base.site_out / "assets" / "secret.css").exists()
+    base.check_next_build()
