@@ -29,7 +29,7 @@ from .outputs import Outputs
 from .pool import RenderPool
 from .render import SiteContext
 from .stages import documents, execute, files, lists, load, postbuild
-from .staging import OutputLock, Staging, check_output_dir
+from .staging import MARKER, OutputLock, Staging, check_output_dir
 from .state import (BuildOptions, BuildReport, BuildState, Fingerprints, default_jobs, require_site_folder,
                     resolve_out_dir)
 from .theme import Theme
@@ -119,7 +119,7 @@ def start(options: BuildOptions) -> BuildState:
             old = manifest.load(root / ".cache" / "build" / "manifest.json", version, out_dir)
         if options.refresh:
             old = manifest.Manifest(version, str(out_dir), docs=old.docs)
-        staging = Staging(out_dir)
+        staging = Staging(out_dir, known=(old.staged, old.staged_dirs))
     except BaseException as exc:
         lock.release()
         if isinstance(exc, OSError):
@@ -168,6 +168,11 @@ def finish(state: BuildState) -> None:
     report = state.report
     report.files, report.written = len(outputs.entries), set(outputs.made)
     changed = staging.changed_from(set(old.outputs))
+    if changed:   # after the swap, the staging folder is the site that was live
+        new.staged = sorted(set(old.outputs) | {MARKER}) if state.out_dir.is_dir() else []
+        new.staged_dirs = old.live_dirs if state.out_dir.is_dir() else {}
+    else:
+        new.staged, new.staged_dirs, new.live_dirs = old.staged, old.staged_dirs, old.live_dirs
     unchanged = not changed and new.docs.keys() == old.docs.keys() and all(
         doc is old.docs[rel] for rel, doc in new.docs.items())
     path = state.root / ".cache" / "build" / "manifest.json"
@@ -175,6 +180,7 @@ def finish(state: BuildState) -> None:
     with _located(state, "finish"):
         if changed:
             staging.prepare()
+            new.live_dirs = staging.live_dirs
         if state.options.use_cache and not unchanged:  # an unchanged build leaves the manifest as it is
             pending = manifest.prepare(path, new, report.warnings, state.root)
         try:

@@ -176,7 +176,15 @@ def _discard_file(path: str) -> None:
 
 
 class Staging:
-    def __init__(self, out_dir: Path):
+    """The staging folder of one build.
+
+    ``known``: what the last build said this folder holds -- its files and the mtimes of its
+    folders (see :class:`~generator.manifest.Manifest`).  When every folder's mtime is still
+    the same, nothing was added since, and pruning deletes just the known files the new site
+    does not have; otherwise (or when unknown) the whole folder is walked.
+    """
+
+    def __init__(self, out_dir: Path, known: tuple[list[str] | None, dict[str, int] | None] = (None, None)):
         self.out_dir = out_dir
         self.path = out_dir.parent / f".{out_dir.name}.staging"
         self._swap = out_dir.parent / f".{out_dir.name}.swap"
@@ -197,10 +205,15 @@ class Staging:
         self.reused: dict[str, os.stat_result] = {}   # out_path -> the live file, verified
         self.changed = False
         self._opened = False
+        self._known_files, self._known_dirs = known
+        self._verified = False      # the folder holds exactly _known_files (see _verify)
+        #: folder -> mtime of the prepared site's folders (for the manifest, see Manifest.live_dirs)
+        self.live_dirs: dict[str, int] | None = None
 
     def open(self) -> None:
         """Call before anything (this process or a worker) writes into the staging folder."""
         if not self._opened:
+            self._verified = self._verify()   # before any write changes a folder's mtime
             self.path.mkdir(exist_ok=True)
             (self.path / UNFINISHED).touch()
             self._opened = True
@@ -296,6 +309,48 @@ class Staging:
             _discard_file(tmp)
             raise
 
+    def _verify(self) -> bool:
+        """Whether the folder still holds exactly the files the last build left in it:
+        every folder's mtime is what it was (adding or removing a name changes it)."""
+        dirs = self._known_dirs
+        if dirs is None or self._known_files is None or self.mount or not self.path.is_dir():
+            return False
+        for rel, mtime in dirs.items():
+            try:
+                if os.stat(os.path.join(self.path, rel) if rel else self.path).st_mtime_ns != mtime:
+                    return False
+            except OSError:
+                return False
+        return True
+
+    def _prune_known(self, known: set[str]) -> None:
+        """Delete the known files the new site does not have (the folder was verified)."""
+        for rel in known - self.wanted:
+            path = os.path.join(self.path, rel)
+            try:
+                os.unlink(path)
+            except FileNotFoundError:
+                continue
+            except IsADirectoryError:
+                shutil.rmtree(path, ignore_errors=True)
+            folder = os.path.dirname(path)
+            while len(folder) > len(str(self.path)):
+                try:
+                    os.rmdir(folder)  # only succeeds when empty
+                except OSError:
+                    break
+                folder = os.path.dirname(folder)
+
+    def _folder_times(self) -> dict[str, int]:
+        """mtime of every folder of the prepared site (the top one as "")."""
+        folders = {""}
+        for rel in self.wanted:
+            cut = rel.rfind("/")
+            while cut > 0 and rel[:cut] not in folders:
+                folders.add(rel[:cut])
+                cut = rel.rfind("/", 0, cut)
+        return {rel: os.stat(os.path.join(self.path, rel) if rel else self.path).st_mtime_ns for rel in folders}
+
     def _prune(self) -> None:
         """Delete everything the new site does not have, wherever it is in the folder."""
         root = str(self.path)
@@ -328,9 +383,13 @@ class Staging:
             marker.write_text("This folder is written by build.py; it is replaced on every build.\n")
         for out_path, live in self.reused.items():
             self._link(out_path, live)
-        self._prune()
+        if self._verified:
+            self._prune_known(set(self._known_files or ()))
+        else:
+            self._prune()
         self._check_space()
         (self.path / UNFINISHED).unlink(missing_ok=True)
+        self.live_dirs = None if self.mount else self._folder_times()
 
     def _check_space(self) -> None:
         """Fail now, with the live site untouched, when the swap could run out of space.

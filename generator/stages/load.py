@@ -182,48 +182,60 @@ def check_outputs(state: BuildState, clashes: Sequence[tuple[str, str, str]] = (
             owners[out_path] = copy.owner if copy.owner != THEME else f"the theme's {out_path}"
     documents: dict[str, Document] = {}
     for doc in site.documents:
-        line, field = _where(doc)
         other = owners.get(doc.out_path)
         if other is not None:
-            problems.append(Diagnostic(doc.rel, line, f"maps to the same URL {doc.url} as {other}",
+            problems.append(Diagnostic(doc.rel, _where(doc)[0], f"maps to the same URL {doc.url} as {other}",
                                        "give one of them a different slug or permalink"))
             continue
         owners[doc.out_path] = doc.rel
         documents[doc.out_path] = doc
         for tag in doc.tags:
-            size = len(tag_url(tag).encode()) - len("/tags//")
-            if size > NAME_MAX:
-                problems.append(Diagnostic(doc.rel, doc.meta_lines.get("tags", doc.meta_lines.get("tag")),
-                                           f"the tag {tag[:40]!r}... makes a URL segment of {size} bytes; "
-                                           f"the limit is {NAME_MAX}", "use a shorter tag"))
+            if len(tag) > NAME_MAX // 8:   # (a shorter tag cannot make a slug that long)
+                problems.extend(_long_tag(doc, tag))
     for out_path, owner in owners.items():
-        if len(out_path) > NAME_MAX // 4 or "/" in out_path:
-            problems.extend(_path_problems(out_path, owner, owners, documents))
+        # Each folder above a path must not be another output's file (kept tight: ~4 per page).
+        cut = out_path.rfind("/")
+        while cut > 0:
+            if out_path[:cut] in owners:
+                problems.append(_folder_taken(out_path, owner, out_path[:cut], owners, documents))
+                break
+            cut = out_path.rfind("/", 0, cut)
+        if len(out_path) > NAME_MAX // 4:   # (at most 4 bytes a character: a shorter path has no long name)
+            problems.extend(_long_name(out_path, owner, documents))
     if problems:
         raise BuildError.many(problems)
 
 
+def _shown(out_path: str, owner: str, documents: dict[str, Document]) -> tuple[str, int | None]:
+    doc = documents.get(out_path)
+    return (doc.rel, _where(doc)[0]) if doc is not None else (owner, None)
+
+
+def _folder_taken(out_path: str, owner: str, folder: str, owners: dict[str, str],
+                  documents: dict[str, Document]) -> Diagnostic:
+    shown, line = _shown(out_path, owner, documents)
+    return Diagnostic(shown, line, f"needs a folder {folder}/ where {owners[folder]} writes the file {folder}",
+                      "give one of them a different permalink or name")
+
+
+def _long_name(out_path: str, owner: str, documents: dict[str, Document]) -> list[Diagnostic]:
+    for part in out_path.split("/"):
+        size = len(part.encode())
+        if size > NAME_MAX:
+            shown, line = _shown(out_path, owner, documents)
+            return [Diagnostic(shown, line, f"the output {out_path[:60]}... has a name of {size} bytes; "
+                               f"the limit is {NAME_MAX}", "use a shorter slug, title, permalink or file name")]
+    return []
+
+
+def _long_tag(doc: Document, tag: str) -> list[Diagnostic]:
+    size = len(tag_url(tag).encode()) - len("/tags//")
+    if size <= NAME_MAX:
+        return []
+    return [Diagnostic(doc.rel, doc.meta_lines.get("tags", doc.meta_lines.get("tag")),
+                       f"the tag {tag[:40]!r}... makes a URL segment of {size} bytes; the limit is {NAME_MAX}",
+                       "use a shorter tag")]
+
+
 #: Files the files stage always writes besides copies (see generator/stages/files.py).
 FIXED_OUTPUTS = {".nojekyll": "the generated .nojekyll", "assets/theme/pygments.css": "the generated pygments.css"}
-
-
-def _path_problems(out_path: str, owner: str, owners: dict[str, str], documents: dict[str, Document]):
-    """A segment too long for a file name, or a parent folder that is another output's file."""
-    doc = documents.get(out_path)
-    line = _where(doc)[0] if doc is not None else None
-    shown = doc.rel if doc is not None else owner
-    if len(out_path) > NAME_MAX // 4:   # (at most 4 bytes a character: a shorter path cannot hold one)
-        for part in out_path.split("/"):
-            if len(part.encode()) > NAME_MAX:
-                yield Diagnostic(shown, line, f"the output {out_path[:60]}... has a name of {len(part.encode())} "
-                                 f"bytes; the limit is {NAME_MAX}", "use a shorter slug, title, permalink or file name")
-                return
-    cut = out_path.rfind("/")
-    while cut > 0:
-        folder = out_path[:cut]
-        other = owners.get(folder)
-        if other is not None:
-            yield Diagnostic(shown, line, f"needs a folder {folder}/ where {other} writes the file {folder}",
-                             "give one of them a different permalink or name")
-            return
-        cut = out_path.rfind("/", 0, cut)

@@ -92,12 +92,13 @@ def test_junk_in_the_staging_folder_is_never_published(base: Case):
     base.check_next_build()
 
 
-def test_junk_in_the_live_folder_does_not_come_back(base: Case):
-    (base.site_out / "JUNK.html").write_text("<p>junk</p>\n")
+@pytest.mark.parametrize("junk", ["JUNK.html", "posts/first/JUNK.html"])
+def test_junk_in_the_live_folder_does_not_come_back(base: Case, junk: str):
+    (base.site_out / junk).write_text("<p>junk</p>\n")
     for n in range(3):
         base.write({"content/posts/2024-02-01-second.md": f"---\ntitle: Second\ntags: [beta]\n---\nEdit {n}.\n"})
         base.good()
-        assert "JUNK.html" not in tree_files(base.site_out), f"JUNK.html published again by build {n + 1}"
+        assert junk not in tree_files(base.site_out), f"{junk} published again by build {n + 1}"
     base.check_next_build()
 
 
