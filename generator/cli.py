@@ -34,15 +34,30 @@ def default_source() -> Path:
     return Path(__file__).resolve().parent.parent
 
 
+#: Warnings of one kind (same file, same message) printed in full before the rest are counted.
+SAME_KIND_SHOWN = 10
+
+
 def print_warnings(warnings: Iterable[Diagnostic], stream=None) -> None:
-    """Each distinct warning once, as ``warning: path:line: message``."""
+    """Each distinct warning once, as ``warning: path:line: message``; after
+    :data:`SAME_KIND_SHOWN` of one kind (a file with thousands of unclosed ``$``), one
+    line says how many more there are."""
     stream = stream or sys.stderr
     seen = set()
+    kinds: dict[tuple, int] = {}
     for warning in warnings:
         text = str(warning)
-        if text not in seen:
-            seen.add(text)
+        if text in seen:
+            continue
+        seen.add(text)
+        kind = (warning.path, warning.message)
+        kinds[kind] = kinds.get(kind, 0) + 1
+        if kinds[kind] <= SAME_KIND_SHOWN:
             print(f"warning: {text}", file=stream)
+    for (path, message), count in kinds.items():
+        if count > SAME_KIND_SHOWN:
+            where = f"{path}: " if path else ""
+            print(f"warning: {where}{count - SAME_KIND_SHOWN} more like \"{message}\"", file=stream)
 
 
 def _shown(path: Path) -> str:

@@ -111,3 +111,12 @@ def test_serve_never_answers_outside_the_output(base: Case):
             assert b"root:x:0:0" not in body and b"title: Reliable" not in body, path
             assert response.status in (200, 302, 400, 404), (path, response.status)
     assert BASE
+
+
+def test_thousands_of_warnings_of_one_kind_are_counted(case: Case):
+    """A file with thousands of unclosed formulas gets ten warnings and a count, not thousands of lines."""
+    case.write({"config.yml": "title: Many\n",
+                "content/posts/2024-01-01-many.md": "---\ntitle: Many\n---\n" + "\\begin{aligned} x\n\n" * 500})
+    run = case.build()
+    case.check_success(run, "content/posts/2024-01-01-many.md: 490 more like")
+    assert run.err.count("warning:") == 11, run.err[-2000:]

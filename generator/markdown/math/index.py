@@ -388,6 +388,8 @@ def _math_block(state: StateBlock, startLine: int, endLine: int, silent: bool, o
     if state.sCount[startLine] - state.blkIndent >= 4:
         return False
     start = state.bMarks[startLine] + state.tShift[startLine]
+    if start >= state.eMarks[startLine] or state.src[start] not in "$\\":
+        return False   # asked for every line of every paragraph: answer the common case at once
     first = state.src[start: state.eMarks[startLine]]
     found = _opener(first, opts)
     if found is None:
