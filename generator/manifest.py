@@ -56,11 +56,11 @@ class Manifest:
     programs: dict[str, tuple[str, dict]] = field(default_factory=dict)
     #: the files the staging folder holds (the site before last), None when unknown
     staged: list[str] | None = None
-    #: folder -> mtime (ns) of every folder of the live site when it was made, and of the
+    #: a hash of the mtimes of every folder of the live site when it was made, and of the
     #: staging folder's (the site before last): an added file changes its folder's mtime,
-    #: so equal times prove the staging folder holds nothing but ``staged``
-    live_dirs: dict[str, int] | None = None
-    staged_dirs: dict[str, int] | None = None
+    #: so an equal hash proves the staging folder holds nothing but ``staged``
+    live_dirs: str | None = None
+    staged_dirs: str | None = None
 
     def to_json(self) -> dict:
         return {
@@ -89,7 +89,7 @@ class Manifest:
             bodies={str(rel): (str(k), str(b)) for rel, (k, b) in data["bodies"].items()},
             programs={str(rel): (str(k), dict(p)) for rel, (k, p) in data["programs"].items()},
             staged=None if staged is None else [str(s) for s in staged],
-            live_dirs=_stamps(data.get("live_dirs")), staged_dirs=_stamps(data.get("staged_dirs")),
+            live_dirs=_optional_str(data.get("live_dirs")), staged_dirs=_optional_str(data.get("staged_dirs")),
         )
         for doc in made.docs.values():
             _check(doc, _DOCUMENT_FIELDS)
@@ -113,11 +113,9 @@ class Manifest:
 _NONE = type(None)
 
 
-def _stamps(value) -> dict[str, int] | None:
-    """Folder mtimes, or None when missing (then the staging folder is walked in full)."""
-    if value is None:
-        return None
-    if not isinstance(value, dict) or not all(isinstance(k, str) and type(v) is int for k, v in value.items()):
+def _optional_str(value) -> str | None:
+    """A hash of folder times, or None when missing (then the staging folder is walked in full)."""
+    if value is not None and not isinstance(value, str):
         raise TypeError("damaged folder times")
     return value
 

@@ -170,7 +170,7 @@ def finish(state: BuildState) -> None:
     changed = staging.changed_from(set(old.outputs))
     if changed:   # after the swap, the staging folder is the site that was live
         new.staged = sorted(set(old.outputs) | {MARKER}) if state.out_dir.is_dir() else []
-        new.staged_dirs = old.live_dirs if state.out_dir.is_dir() else {}
+        new.staged_dirs = old.live_dirs if state.out_dir.is_dir() else None
     else:
         new.staged, new.staged_dirs, new.live_dirs = old.staged, old.staged_dirs, old.live_dirs
     unchanged = not changed and new.docs.keys() == old.docs.keys() and all(

@@ -34,6 +34,7 @@ from __future__ import annotations
 
 import contextlib
 import errno
+import hashlib
 import os
 import shutil
 import stat
@@ -184,7 +185,7 @@ class Staging:
     does not have; otherwise (or when unknown) the whole folder is walked.
     """
 
-    def __init__(self, out_dir: Path, known: tuple[list[str] | None, dict[str, int] | None] = (None, None)):
+    def __init__(self, out_dir: Path, known: tuple[list[str] | None, str | None] = (None, None)):
         self.out_dir = out_dir
         self.path = out_dir.parent / f".{out_dir.name}.staging"
         self._swap = out_dir.parent / f".{out_dir.name}.swap"
@@ -207,8 +208,8 @@ class Staging:
         self._opened = False
         self._known_files, self._known_dirs = known
         self._verified = False      # the folder holds exactly _known_files (see _verify)
-        #: folder -> mtime of the prepared site's folders (for the manifest, see Manifest.live_dirs)
-        self.live_dirs: dict[str, int] | None = None
+        #: a hash of the mtimes of the prepared site's folders (for the manifest, see Manifest.live_dirs)
+        self.live_dirs: str | None = None
 
     def open(self) -> None:
         """Call before anything (this process or a worker) writes into the staging folder."""
@@ -312,16 +313,12 @@ class Staging:
     def _verify(self) -> bool:
         """Whether the folder still holds exactly the files the last build left in it:
         every folder's mtime is what it was (adding or removing a name changes it)."""
-        dirs = self._known_dirs
-        if dirs is None or self._known_files is None or self.mount or not self.path.is_dir():
+        if self._known_dirs is None or self._known_files is None or self.mount or not self.path.is_dir():
             return False
-        for rel, mtime in dirs.items():
-            try:
-                if os.stat(os.path.join(self.path, rel) if rel else self.path).st_mtime_ns != mtime:
-                    return False
-            except OSError:
-                return False
-        return True
+        try:
+            return self._folder_times(self._known_files) == self._known_dirs
+        except OSError:
+            return False
 
     def _prune_known(self, known: set[str]) -> None:
         """Delete the known files the new site does not have (the folder was verified)."""
@@ -341,15 +338,20 @@ class Staging:
                     break
                 folder = os.path.dirname(folder)
 
-    def _folder_times(self) -> dict[str, int]:
-        """mtime of every folder of the prepared site (the top one as "")."""
+    def _folder_times(self, files) -> str:
+        """A hash of the mtime of every folder holding ``files`` (and of the top folder)."""
         folders = {""}
-        for rel in self.wanted:
+        for rel in files:
             cut = rel.rfind("/")
             while cut > 0 and rel[:cut] not in folders:
                 folders.add(rel[:cut])
                 cut = rel.rfind("/", 0, cut)
-        return {rel: os.stat(os.path.join(self.path, rel) if rel else self.path).st_mtime_ns for rel in folders}
+        digest = hashlib.sha1()
+        base = str(self.path)
+        for rel in sorted(folders):
+            digest.update(b"%s %d\n" % (rel.encode("utf-8", "surrogateescape"),
+                                        os.stat(os.path.join(base, rel) if rel else base).st_mtime_ns))
+        return digest.hexdigest()
 
     def _prune(self) -> None:
         """Delete everything the new site does not have, wherever it is in the folder."""
@@ -389,7 +391,7 @@ class Staging:
             self._prune()
         self._check_space()
         (self.path / UNFINISHED).unlink(missing_ok=True)
-        self.live_dirs = None if self.mount else self._folder_times()
+        self.live_dirs = None if self.mount else self._folder_times(self.wanted)
 
     def _check_space(self) -> None:
         """Fail now, with the live site untouched, when the swap could run out of space.
