@@ -145,7 +145,7 @@ def _check(record: object, fields: tuple) -> None:
 
 
 def _all_of(items, kind) -> bool:
-    return all(isinstance(i, kind) for i in items)
+    return all(map(kind.__instancecheck__, items))
 
 
 def _check_items(items, kind, count: int | None = None) -> None:
