@@ -17,12 +17,15 @@ here, once, as ``error: path:line: message``; the exit code is 1.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import os
+import signal
 import sys
+import threading
 from collections.abc import Callable, Iterable
 from pathlib import Path
 
-from .errors import BuildError, Diagnostic
+from .errors import BuildError, Diagnostic, Interrupted
 from .state import BuildOptions, require_site_folder
 
 
@@ -34,15 +37,30 @@ def site_root(args: argparse.Namespace) -> Path:
     return root
 
 
+#: Warnings of one kind (same file, same message) printed in full before the rest are counted.
+SAME_KIND_SHOWN = 10
+
+
 def print_warnings(warnings: Iterable[Diagnostic], stream=None) -> None:
-    """Each distinct warning once, as ``warning: path:line: message``."""
+    """Each distinct warning once, as ``warning: path:line: message``; after
+    :data:`SAME_KIND_SHOWN` of one kind (a file with thousands of unclosed ``$``), one
+    line says how many more there are."""
     stream = stream or sys.stderr
     seen = set()
+    kinds: dict[tuple, int] = {}
     for warning in warnings:
         text = str(warning)
-        if text not in seen:
-            seen.add(text)
+        if text in seen:
+            continue
+        seen.add(text)
+        kind = (warning.path, warning.message)
+        kinds[kind] = kinds.get(kind, 0) + 1
+        if kinds[kind] <= SAME_KIND_SHOWN:
             print(f"warning: {text}", file=stream)
+    for (path, message), count in kinds.items():
+        if count > SAME_KIND_SHOWN:
+            where = f"{path}: " if path else ""
+            print(f"warning: {where}{count - SAME_KIND_SHOWN} more like \"{message}\"", file=stream)
 
 
 def _shown(path: Path) -> str:
@@ -90,7 +108,10 @@ def run_build(args: argparse.Namespace) -> int:
 def run_serve(args: argparse.Namespace) -> int:
     from .serve import ServeOptions, serve
 
-    return serve(ServeOptions(build=build_options(args), port=args.port, quiet=args.quiet))
+    options = ServeOptions(build=build_options(args), port=args.port, quiet=args.quiet)
+    if args.host is not None:
+        options.host, options.host_check = args.host, False
+    return serve(options)
 
 
 def run_check(args: argparse.Namespace) -> int:
@@ -173,7 +194,20 @@ def _add_build(sub) -> None:
 def _add_serve(sub) -> None:
     p = sub.add_parser("serve", help="build, serve on 127.0.0.1 and rebuild on changes")
     _site_options(p)
-    p.add_argument("--port", type=int, default=8000)
+    p.add_argument("--port", type=_port, default=8000, help="TCP port, 0-65535 (0: any free port)")
+    p.add_argument("--host", metavar="ADDRESS", default=None,
+                   help="address to listen on (default 127.0.0.1, which answers only to localhost names); "
+                        "with --host the server answers requests for any host name")
+
+
+def _port(text: str) -> int:
+    try:
+        port = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a port number: {text!r}") from None
+    if not 0 <= port <= 65535:
+        raise argparse.ArgumentTypeError(f"{port} is not a port: use 0 to 65535")
+    return port
 
 
 def _add_check(sub) -> None:
@@ -249,11 +283,50 @@ def main(argv: list[str] | None = None) -> int:
         argv.insert(0, "build")
     args = parser().parse_args(argv)
     try:
-        return COMMANDS[args.command][1](args)
+        with _interrupts():
+            return COMMANDS[args.command][1](args)
     except BuildError as exc:
         for error in exc.errors:
             print(f"error: {error}", file=sys.stderr)
         return 1
+    except Interrupted as exc:
+        print(f"interrupted ({exc.name}): the cells' processes were stopped and the previous site "
+              "is unchanged", file=sys.stderr)
+        return 128 + exc.signum
     except KeyboardInterrupt:
-        print("interrupted", file=sys.stderr)
+        print("interrupted (SIGINT): the previous site is unchanged", file=sys.stderr)
         return 130
+    except Exception:  # a bug: say so, with what a report needs, and never a half-written site
+        import traceback
+
+        print("error: internal error, please report it with the text below "
+              "(the previous site is unchanged)", file=sys.stderr)
+        traceback.print_exc(file=sys.stderr)
+        return INTERNAL_ERROR
+
+
+#: Exit code of an internal error (a bug), as sysexits' EX_SOFTWARE.
+INTERNAL_ERROR = 70
+
+
+@contextlib.contextmanager
+def _interrupts():
+    """SIGINT, SIGTERM and SIGHUP raise Interrupted while a command runs (main thread only),
+    so the build stops its cells' processes and removes its staging folder before exiting."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    names = [n for n in ("SIGINT", "SIGTERM", "SIGHUP") if hasattr(signal, n)]
+    previous = {}
+    for name in names:
+        number = getattr(signal, name)
+        previous[number] = signal.signal(number, _raise_interrupted)
+    try:
+        yield
+    finally:
+        for number, handler in previous.items():
+            signal.signal(number, handler if handler is not None else signal.SIG_DFL)
+
+
+def _raise_interrupted(signum, frame):
+    raise Interrupted(signum)

@@ -9,12 +9,14 @@ from __future__ import annotations
 
 import dataclasses
 import difflib
+import os
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from .errors import BuildError
+from .limits import TOO_LARGE_HINT, describe, too_large
 
 CONFIG_NAME = "config.yml"
 
@@ -98,6 +100,9 @@ class SiteConfig:
     comments: dict = field(default_factory=dict)
     #: ``{plausible: domain}``, ``{goatcounter: code}`` or ``{google: id}``; empty: none.
     analytics: dict = field(default_factory=dict)
+    #: Symlinks inside the site that resolve inside it are followed; with false, every
+    #: symlink is published as the link itself (see generator/fileio.py).
+    follow_symlinks: bool = True
     #: Settings below are usually given on the command line.
     output: str = "_site"
     drafts: bool = False
@@ -127,7 +132,7 @@ class SiteConfig:
 _FIELDS = {f.name: f for f in dataclasses.fields(SiteConfig)}
 _INT_KEYS = {"posts_per_page": 1, "feed_limit": 0, "toc_min_headings": 0, "jobs": 1}
 _DICT_KEYS = {"math_macros", "exec", "vars", "notebooks"}
-_BOOL_KEYS = {"drafts", "search", "social_cards"}
+_BOOL_KEYS = {"drafts", "search", "social_cards", "follow_symlinks"}
 #: Keys also accepted with a hyphen, as Quarto spells them.
 _ALIASES = {"code-overflow": "code_overflow", "social-cards": "social_cards"}
 #: Keys whose value may be null in the file (meaning: the default).
@@ -326,9 +331,11 @@ def load_config(site_root: Path, overrides: dict[str, Any] | None = None) -> Sit
     path = site_root / CONFIG_NAME
     raw: dict[str, Any] = {}
     text = ""
-    if path.exists():
+    if os.path.lexists(path):
+        from .fileio import read_bytes
+
         try:
-            text = path.read_text(encoding="utf-8")
+            text = read_bytes(path, CONFIG_NAME).decode("utf-8")
         except UnicodeDecodeError as exc:
             raise BuildError(f"not valid UTF-8 text ({exc.reason} at byte {exc.start})",
                              path=CONFIG_NAME, hint="save the file as UTF-8") from None
@@ -344,6 +351,10 @@ def load_config(site_root: Path, overrides: dict[str, Any] | None = None) -> Sit
         if not isinstance(loaded, dict):
             raise BuildError("the configuration must be a mapping of key: value lines",
                              path=CONFIG_NAME, line=1)
+        if "*" in text and too_large(loaded):   # YAML aliases: checking it would take exponential time
+            key = next((k for k in loaded if too_large(loaded[k])), None)
+            raise BuildError(describe("the configuration"), path=CONFIG_NAME,
+                             line=_key_lines(text).get(str(key), 1), hint=TOO_LARGE_HINT)
         raw = loaded
     values = _validate(raw, CONFIG_NAME, text)
     for key, value in (overrides or {}).items():
@@ -360,3 +371,12 @@ def load_config(site_root: Path, overrides: dict[str, Any] | None = None) -> Sit
                 raise BuildError(f"--url must be scheme and host only, like https://user.github.io, got {value!r}")
         values[key] = value
     return SiteConfig(**values)
+
+
+def config_line(site_root: Path, key: str) -> int | None:
+    """Line of a top-level key in the site's config.yml (for a message about its value), or None."""
+    try:
+        text = (site_root / CONFIG_NAME).read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError):
+        return None
+    return _key_lines(text).get(key)

@@ -31,7 +31,7 @@ class Document:
     digest: str                    # sha1 of the file's bytes
     meta: dict                     # front matter, as the reader normalised it
     #: Markdown text the parser reads (a reader may have converted it); None for a document taken
-    #: from the manifest, until :func:`generator.stages.load.ensure_body` reads it again.
+    #: from the manifest, until :func:`generator.readers.body.ensure_body` reads it again.
     body: str | None
     body_line: int                 # file line (1-based) of the body's first line
     title: str
@@ -121,6 +121,7 @@ class StaticFile:
     path: Path
     out_path: str                  # relative to the output folder
     rel: str
+    link: str | None = None        # a symlink published as itself (follow_symlinks: false): its target
 
 
 @dataclass

@@ -50,3 +50,24 @@ class BuildError(Exception):
     @classmethod
     def many(cls, errors: list[Diagnostic]) -> BuildError:
         return cls(errors=list(errors))
+
+
+class Interrupted(KeyboardInterrupt):
+    """A signal (SIGINT, SIGTERM, SIGHUP) asked the build to stop.
+
+    A KeyboardInterrupt, so every cleanup written for Ctrl-C (killing cell
+    workers, removing the staging folder) runs for the other two as well.
+    """
+
+    def __init__(self, signum: int):
+        super().__init__(signum)
+        self.signum = signum
+
+    @property
+    def name(self) -> str:
+        import signal
+
+        try:
+            return signal.Signals(self.signum).name
+        except ValueError:
+            return f"signal {self.signum}"

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import html
+from collections.abc import Sequence
 from dataclasses import dataclass
 from itertools import groupby
 
@@ -41,11 +42,18 @@ def post_entry(doc: Document, rendered: RenderedDoc) -> dict:
     }
 
 
+def page_urls(count: int, per_page: int, first_url: str) -> list[str]:
+    """The URLs of a list of ``count`` posts shown ``per_page`` at a time: ``first_url``, then
+    ``first_url/page/2/``, ... (one page even when the list is empty)."""
+    pages = max(1, -(-count // per_page))
+    return [first_url] + [f"{first_url}page/{n}/" for n in range(2, pages + 1)]
+
+
 def _paginate(entries: list[dict], per_page: int, first_url: str, template: str,
               extra: dict) -> list[ListPage]:
     pages = []
     chunks = [entries[i: i + per_page] for i in range(0, len(entries), per_page)] or [[]]
-    urls = [first_url] + [f"{first_url}page/{n}/" for n in range(2, len(chunks) + 1)]
+    urls = page_urls(len(entries), per_page, first_url)
     for n, chunk in enumerate(chunks, start=1):
         url = urls[n - 1]
         data = dict(extra)
@@ -61,11 +69,34 @@ def _paginate(entries: list[dict], per_page: int, first_url: str, template: str,
     return pages
 
 
-def reserved_outputs(config) -> dict[str, str]:
-    """Outputs the generator always writes, so sources cannot collide with them silently."""
-    return {name: "(generated)" for name in (
-        "index.html", "feed.xml", "sitemap.xml", "robots.txt", "404.html", ".nojekyll",
-        "tags/index.html", "archive/index.html")}
+def reserved_outputs(config, posts: Sequence[Document] = ()) -> dict[str, str]:
+    """Every file the list pages write, with what it is: known from the posts alone, before
+    anything is rendered, so that a source claiming one of these paths is an error naming both.
+
+    The URLs come from the same functions :func:`list_pages` uses (:func:`page_urls`).
+    """
+    found: dict[str, str] = {}
+
+    def add(urls: list[str], first: str, later: str) -> None:
+        for n, url in enumerate(urls, start=1):
+            found[url.lstrip("/") + "index.html"] = first if n == 1 else f"page {n} of {later}"
+
+    add(page_urls(len(posts), config.posts_per_page, "/"), "the generated index page", "the generated index")
+    counts: dict[str, tuple[str, int]] = {}
+    for doc in posts:
+        for tag in doc.tags:
+            url = tag_url(tag)   # memoized slug: a thousand posts ask for the same few tags
+            name, count = counts.get(url, (tag, 0))
+            counts[url] = (name, count + 1)
+    for url, (name, count) in counts.items():
+        add(page_urls(count, config.posts_per_page, url), f"the generated tag page of {name!r}",
+            f"the generated tag pages of {name!r}")
+    for year in sorted({doc.date.year for doc in posts}):
+        found[f"archive/{year}/index.html"] = f"the generated archive page for {year}"
+    found.update({"tags/index.html": "the generated list of tags", "archive/index.html": "the generated archive",
+                  "feed.xml": "the generated feed (feed.xml)", "sitemap.xml": "the generated sitemap.xml",
+                  "robots.txt": "the generated robots.txt", "404.html": "the generated 404 page"})
+    return found
 
 
 def list_pages(posts: list[Document], pages: list[Document], rendered: dict[str, RenderedDoc],

@@ -16,14 +16,23 @@ file is an error naming both, never a silent overwrite.
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 
 from .errors import BuildError
 from .manifest import OutputEntry
 from .staging import Staging
 
-#: What a maker returns: the file's content, or a file to copy.
-Made = str | bytes | Path
+
+@dataclass(frozen=True)
+class Link:
+    """A symlink to publish as itself (``follow_symlinks: false``): its target text."""
+
+    target: str
+
+
+#: What a maker returns: the file's content, a file to copy, or a link to make.
+Made = str | bytes | Path | Link
 
 
 class Outputs:
@@ -63,7 +72,12 @@ class Outputs:
         if self.reuse(path, key, owner):
             return False
         data = make()
-        stat = self.staging.copy(data, path) if isinstance(data, Path) else self.staging.write(path, data)
+        if isinstance(data, Link):
+            stat = self.staging.symlink(data.target, path)
+        elif isinstance(data, Path):
+            stat = self.staging.copy(data, path)
+        else:
+            stat = self.staging.write(path, data)
         self.record(path, key, stat, owner)
         return True
 

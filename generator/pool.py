@@ -93,7 +93,7 @@ class RenderPool:
                 import multiprocessing
 
                 _import_worker_modules()
-                self._pool = multiprocessing.get_context("fork").Pool(self.jobs)
+                self._pool = multiprocessing.get_context("fork").Pool(self.jobs, initializer=_quiet_signals)
             size = max(1, len(items) // (self.jobs * 8))
             chunks = [items[i: i + size] for i in range(0, len(items), size)]
             done = [r for part in self._pool.imap(partial(_run_chunk, function), chunks) for r in part]
@@ -109,3 +109,21 @@ class RenderPool:
             self._pool.close()
             self._pool.join()
             self._pool = None
+
+    def terminate(self) -> None:
+        """Stop the workers now (the build was interrupted: their pages are not wanted)."""
+        if self._pool is not None:
+            self._pool.terminate()
+            self._pool.join()
+            self._pool = None
+
+
+def _quiet_signals() -> None:
+    """In a render worker: Ctrl-C (sent to the whole process group) is the parent's to handle,
+    and SIGTERM/SIGHUP end the worker without a traceback (the parent reports the interruption)."""
+    import signal
+
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    for name in ("SIGTERM", "SIGHUP"):
+        if hasattr(signal, name):
+            signal.signal(getattr(signal, name), signal.SIG_DFL)

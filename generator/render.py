@@ -67,7 +67,7 @@ def html_to_text(fragment: str, limit: int = 300) -> str:
 def liquid_body(doc: Document, ctx: SiteContext, diagnostics: list[Diagnostic]) -> str:
     from .markdown.jekyll import LiquidContext, has_liquid, render_liquid
 
-    assert doc.body is not None, f"{doc.rel}: body not loaded (see stages.load.ensure_body)"
+    assert doc.body is not None, f"{doc.rel}: body not loaded (see readers.body.ensure_body)"
     if doc.format == "notebook" or not has_liquid(doc.body):  # Jupyter has no Liquid: {{ }} in code stays
         return doc.body
     page = {"title": doc.title, "url": doc.url, "date": doc.date.isoformat(),

@@ -51,6 +51,18 @@ def render_new_post(template: Path, *, title: str, date: dt.date, slug: str) -> 
                          hint="new_post.md can use title, date and slug") from None
 
 
+#: Longest slug ``new`` makes, in bytes: file names are limited to 255, and URLs read better short.
+MAX_SLUG = 80
+
+
+def short_slug(slug: str, limit: int = MAX_SLUG) -> str:
+    """``slug`` cut to at most ``limit`` bytes, at a word boundary when there is one."""
+    if len(slug.encode()) <= limit:
+        return slug
+    cut = slug.encode()[:limit].decode("utf-8", "ignore")
+    return cut.rsplit("-", 1)[0] if "-" in cut else cut
+
+
 def new_post(root: Path, title: str, today: dt.date | None = None) -> Path:
     """Write ``content/posts/YYYY-MM-DD-slug.md`` under the site ``root``; return its path.
 
@@ -64,17 +76,21 @@ def new_post(root: Path, title: str, today: dt.date | None = None) -> Path:
     root = Path(root).resolve()
     require_site_folder(root)
     date = today or dt.date.today()
-    slug = slugify(title)
+    slug = short_slug(slugify(title))
     posts = root / "content" / "posts"
     path = posts / f"{date.isoformat()}-{slug}.md"
     rel = path.relative_to(root).as_posix()
     text = render_new_post(_template(root), title=title, date=date, slug=slug)
-    posts.mkdir(parents=True, exist_ok=True)
     try:
+        posts.mkdir(parents=True, exist_ok=True)
         # "x" mode: the check and the creation are one step, so nothing is ever overwritten.
         with open(path, "x", encoding="utf-8") as fh:
             fh.write(text)
     except FileExistsError:
         raise BuildError("a post with this title and date already exists", path=rel,
                          hint="edit that file, or choose another title for a new post") from None
+    except OSError as exc:
+        from .fileio import os_error
+
+        raise os_error(exc, "create the post", path, root) from None
     return path

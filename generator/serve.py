@@ -25,6 +25,7 @@ swaps in complete builds), so the last good site keeps being served.
 
 from __future__ import annotations
 
+import contextlib
 import http.server
 import json
 import mimetypes
@@ -49,6 +50,22 @@ WATCHED = ("content", "templates", "assets", "gdcore", "config.yml")
 #: Seconds between keep-alive comments on an idle event stream (proxies and
 #: browsers drop silent connections; the comment also detects closed tabs).
 KEEPALIVE = 15.0
+#: Seconds a connection may stay silent (a request not finished, a keep-alive
+#: connection unused) before the server closes it, so idle clients cannot pile up.
+IDLE_TIMEOUT = 30.0
+#: Host names a request may use when the server listens on a loopback address.
+LOCAL_NAMES = frozenset({"localhost", "127.0.0.1", "::1", "localhost.localdomain", "ip6-localhost"})
+
+
+def _is_loopback(host: str) -> bool:
+    import ipaddress
+
+    if host in ("localhost", ""):
+        return host == "localhost"
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
 
 _RELOAD_SCRIPT = """<script id="__gdblog-live">
 (function () {
@@ -117,10 +134,14 @@ class Server:
 
     def __init__(self, options: BuildOptions, *, port: int = 8000, host: str = "127.0.0.1",
                  watch: str | None = "auto", poll_interval: float = 0.5, quiet: bool = False,
-                 stdout=None, stderr=None):
+                 stdout=None, stderr=None, host_check: bool | None = None, idle_timeout: float = IDLE_TIMEOUT):
         self.options = options
         self.root = options.source.resolve()
         self.host, self.requested_port = host, port
+        #: Answer only requests addressed to a localhost name (the default when listening on a
+        #: loopback address): a page on another site cannot reach the preview through DNS rebinding.
+        self.host_check = _is_loopback(host) if host_check is None else host_check
+        self.idle_timeout = idle_timeout
         self.watch, self.poll_interval, self.quiet = watch, poll_interval, quiet
         self.stdout, self.stderr = stdout or sys.stdout, stderr or sys.stderr
         #: Builds triggered by changes (the first build is not counted), failed ones included.
@@ -152,7 +173,7 @@ class Server:
         # Bind before the first build so a busy port fails fast, and build
         # before starting threads so a parallel (forking) first build forks a
         # single-threaded process.
-        handler = type("Handler", (_Handler,), {"app": self})
+        handler = type("Handler", (_Handler,), {"app": self, "timeout": self.idle_timeout})
         try:
             self._httpd = _HTTPServer((self.host, self.requested_port), handler)
         except OSError as exc:
@@ -378,6 +399,19 @@ class Server:
             return "file", target
         return "missing", None
 
+    def host_allowed(self, header: str | None) -> bool:
+        """Whether a request's Host header names this server as the host check wants."""
+        if not self.host_check:
+            return True
+        if not header:
+            return False
+        name = header.strip().lower()
+        if name.startswith("["):            # [::1] or [::1]:8000
+            name = name[1:].split("]", 1)[0]
+        elif name.count(":") == 1:
+            name = name.split(":", 1)[0]
+        return name in LOCAL_NAMES
+
     def reload_script(self) -> bytes:
         return (_RELOAD_SCRIPT % {"generation": self.generation, "events": json.dumps(EVENTS_PATH)}).encode()
 
@@ -398,6 +432,8 @@ class _Handler(http.server.BaseHTTPRequestHandler):
         self.do_GET(head=True)
 
     def do_GET(self, head: bool = False):
+        if not self.app.host_allowed(self.headers.get("Host")):
+            return self._refuse(head)
         path = urllib.parse.urlsplit(self.path).path
         if path == EVENTS_PATH:
             return self._events()
@@ -424,6 +460,17 @@ class _Handler(http.server.BaseHTTPRequestHandler):
             return self._send(200, target, data, head)
         return self._missing(head)
 
+    def _refuse(self, head: bool) -> None:
+        """A request for another host name (DNS rebinding): nothing from the site, not even a 404 page."""
+        body = b"This preview server answers only to localhost (see 'serve --host').\n"
+        self.send_response(403)
+        self.send_header("Content-Type", "text/plain; charset=utf-8")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        if not head:
+            self.wfile.write(body)
+        self.close_connection = True
+
     def _missing(self, head: bool) -> None:
         page = self.app.out_dir / "404.html"
         try:
@@ -444,10 +491,8 @@ class _Handler(http.server.BaseHTTPRequestHandler):
         self.send_header("Cache-Control", "no-store")  # a reload must never show a stale copy
         self.end_headers()
         if not head:
-            try:
+            with contextlib.suppress(BrokenPipeError, ConnectionResetError):
                 self.wfile.write(data)
-            except (BrokenPipeError, ConnectionResetError):
-                pass
 
     def _events(self) -> None:
         app = self.app
@@ -489,11 +534,14 @@ class ServeOptions:
     port: int = 8000
     host: str = "127.0.0.1"
     quiet: bool = False
+    #: None: check Host headers when listening on a loopback address (see Server.host_check).
+    host_check: bool | None = None
 
 
 def serve(options: ServeOptions) -> int:
     """Build, serve and rebuild on change until Ctrl-C; returns the exit code."""
-    server = Server(options.build, port=options.port, host=options.host, quiet=options.quiet)
+    server = Server(options.build, port=options.port, host=options.host, quiet=options.quiet,
+                    host_check=options.host_check)
     try:
         server.start()
         try:

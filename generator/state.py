@@ -89,7 +89,10 @@ class BuildState:
     theme: Theme = field(default=None)    # type: ignore[assignment]
     ctx: SiteContext = field(default=None)  # type: ignore[assignment]
     pool: RenderPool = field(default=None)  # type: ignore[assignment]
+    lock: Any = None                      # generator.staging.OutputLock, held while the build runs
     fingerprints: Fingerprints = field(default_factory=Fingerprints)
+    #: output path -> generator.stages.files.Copy: every file copied into the site (set by the load stage)
+    static: dict[str, Any] = field(default_factory=dict)
     #: rel -> PostResult of the posts whose cells ran (or came from the cache)
     exec_results: dict[str, Any] = field(default_factory=dict)
     rendered: dict[str, RenderedDoc] = field(default_factory=dict)

@@ -21,7 +21,7 @@ def test_readme_starts_with_your_own_blog():
     start = readme.split("## Start your own blog", 1)[1].split("\n## ", 1)[0]
     block = re.search(r"```sh\n(.*?)```", start, re.S).group(1)
     commands = [line.split("#")[0].strip() for line in block.splitlines()]
-    assert commands[1].startswith('pip install "gdblog @ git+https://')
+    assert commands[1].startswith('pip install "gdblog[search] @ git+https://')
     assert commands[2:] == ["gdblog init myblog", "cd myblog && gdblog serve"]
     assert "open `_site/index.html`" not in readme.lower()
 

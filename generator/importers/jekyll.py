@@ -221,9 +221,10 @@ def _check_post_url(entry: Entry, head: bytes, settings: JekyllSettings, report:
 def _carry_pages(src: Path, out: Path, files: SiteFiles, settings: JekyllSettings, report: ImportReport) -> None:
     from ..urls import slugify, url_to_output
 
+    from ..config import SiteConfig
     from ..listing import reserved_outputs
 
-    reserved = reserved_outputs(None)
+    reserved = reserved_outputs(SiteConfig())
     for entry in files.of("page"):
         text = _read(src / entry.rel)
         parsed = _front_matter(text)
@@ -276,9 +277,10 @@ def _wrap_html(text: str, body_at: int) -> str:
 
 def _carry_files(src: Path, out: Path, files: SiteFiles, report: ImportReport) -> None:
     """Static files, includes and data; static files keep their URLs."""
+    from ..config import SiteConfig
     from ..listing import reserved_outputs
 
-    reserved = reserved_outputs(None)
+    reserved = reserved_outputs(SiteConfig())
     for entry in files.of("include", "data"):
         _copy(src, entry.rel, out, entry.rel)
         report.count("includes" if entry.kind == "include" else "data files")

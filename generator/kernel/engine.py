@@ -10,7 +10,7 @@ from collections.abc import Callable, Iterable
 
 from generator.errors import BuildError, Diagnostic
 from generator.kernel import runner
-from generator.kernel.cache import ExecCache
+from generator.kernel.cache import ExecCache, damage_warnings
 from generator.kernel.hashing import StampMemo
 from generator.kernel.model import ExecRequest, PostResult, ProgressEvent
 from generator.kernel.plan import PostPlan, plan_post
@@ -45,6 +45,7 @@ def execute_posts(requests: Iterable[ExecRequest], *, cache_dir: Path, site_root
     """
     requests = list(requests)
     ctx = _context(cache_dir, site_root, project_root, limits)
+    runner.own_processes()
     _check_unique(requests)
     plans = [plan_post(r, cache=ctx.cache, memo=ctx.memo, site_root=ctx.site_root,
                        gdcore_hash=gdcore_hash, refresh=refresh) for r in requests]
@@ -53,7 +54,7 @@ def execute_posts(requests: Iterable[ExecRequest], *, cache_dir: Path, site_root
     for plan in plans:
         if plan.complete or no_exec:
             if plan.complete and _record_stale(plan):
-                write_record(plan, ctx.cache)
+                write_record(plan, ctx.cache, ctx.memo)
             results[plan.request.key] = assemble(plan, ctx.cache, no_exec=no_exec)
         else:
             todo.append(plan)
@@ -80,11 +81,14 @@ def execute_posts(requests: Iterable[ExecRequest], *, cache_dir: Path, site_root
         finally:
             if ctx.zygote is not None:
                 ctx.zygote.close()
+            runner.sweep()   # whatever the cells started and left behind
         for plan in todo:
             failed = bool(errors[plan.request.key])
             results[plan.request.key] = assemble(plan, ctx.cache, started_worker=True, failed=failed)
     ctx.memo.save()
     ordered = {r.key: results[r.key] for r in requests}
+    if ctx.cache.damaged and ordered:   # one warning per damaged file, with the first post's results
+        next(iter(ordered.values())).warnings[:0] = damage_warnings(ctx.cache)
     problems = [d for r in requests for d in errors.get(r.key, [])]
     if problems:
         error = BuildError.many(problems)
@@ -109,7 +113,8 @@ def cache_fingerprint(request: ExecRequest, *, cache_dir: Path, site_root: Path,
 
 def _context(cache_dir, site_root, project_root, limits) -> Context:
     cache_dir = Path(cache_dir).resolve()
-    return Context(cache=ExecCache(cache_dir), memo=_memo(cache_dir / "stamps.json"),
+    return Context(cache=ExecCache(cache_dir, site_root=Path(site_root).resolve()),
+                   memo=_memo(cache_dir / "stamps.json"),
                    site_root=Path(site_root).resolve(), project_root=Path(project_root).resolve(),
                    limits=limits or Limits())
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import os
@@ -36,9 +37,12 @@ class StampMemo:
         self._memo: dict[str, list] = {}
         if path is not None:
             try:
-                self._memo = json.loads(path.read_text(encoding="utf-8"))
-            except (OSError, ValueError):
-                self._memo = {}
+                stored = json.loads(path.read_text(encoding="utf-8"))
+            except (OSError, ValueError, RecursionError):
+                stored = {}
+            # Only an accelerator, read from a cache that may come from anywhere: keep the
+            # entries of the right shape (a wrong one would only make a file be hashed again).
+            self._memo = {k: v for k, v in stored.items() if _valid_stamp(k, v)} if isinstance(stored, dict) else {}
 
     def file_hash(self, full: str) -> str:
         """sha256 hex of the file's bytes, or ABSENT if it is not a regular file."""
@@ -77,15 +81,25 @@ class StampMemo:
         return self._dirty
 
     def save(self) -> None:
+        """Write the memo (only an accelerator: when the cache cannot be written, it is not)."""
         if self.path is None or not self._dirty:
             return
         with self._lock:
             text = json.dumps(self._memo, sort_keys=True)
             self._dirty = False
-        self.path.parent.mkdir(parents=True, exist_ok=True)
         tmp = self.path.with_name(f"{self.path.name}.{os.getpid()}.{threading.get_ident()}.tmp")
-        tmp.write_text(text, encoding="utf-8")
-        os.replace(tmp, self.path)
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            tmp.write_text(text, encoding="utf-8")
+            os.replace(tmp, self.path)
+        except OSError:
+            with contextlib.suppress(OSError):
+                tmp.unlink()
+
+
+def _valid_stamp(path, stamp) -> bool:
+    return (isinstance(path, str) and isinstance(stamp, list) and len(stamp) == 3
+            and type(stamp[0]) is int and type(stamp[1]) is int and isinstance(stamp[2], str))
 
 
 def listing_hash(full: str) -> str:

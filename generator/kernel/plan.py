@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from generator.kernel import environment
-from generator.kernel.cache import ExecCache
+from generator.kernel.cache import ExecCache, valid_entry
 from generator.kernel.hashing import ABSENT, StampMemo, digest, listing_hash
 from generator.kernel.model import Cell, ExecRequest, InlineExpr
 from generator.markdown.cells.options import exec_options
@@ -26,8 +26,32 @@ def root_state(env: dict) -> str:
     return digest("root", *(f"{k}={env[k]}" for k in sorted(env)))
 
 
-def cell_key(state: str, cell: Cell) -> str:
-    return digest("cell", state, cell.source, json.dumps(exec_options(cell.options), sort_keys=True))
+def cell_key(state: str, cell: Cell, declared: str = "") -> str:
+    """A cell's key; ``declared``: the current values of its ``#| depends:`` (see :func:`declared_values`)."""
+    parts = ("cell", state, cell.source, json.dumps(exec_options(cell.options), sort_keys=True))
+    return digest(*parts, declared) if declared else digest(*parts)
+
+
+def declared_values(cell: Cell, cwd: Path, memo: StampMemo) -> str:
+    """One hash of what a cell's ``#| depends:`` names, as it is now ("" without any).
+
+    The build sees the files a cell opens itself, but not what it reads through
+    the environment or a subprocess: ``env:NAME`` stands for an environment
+    variable's value, anything else for a file (or a folder's listing, with a
+    trailing ``/``) relative to the post's folder.
+    """
+    depends = cell.options.get("depends")
+    if not depends:
+        return ""
+    parts = []
+    for item in [depends] if isinstance(depends, str) else depends:
+        if item.startswith("env:"):
+            value = os.environ.get(item[4:])
+            parts.append(f"{item}={'(unset)' if value is None else value}")
+        else:
+            full = os.path.join(cwd, item.rstrip("/"))
+            parts.append(f"{item}={listing_hash(full) if item.endswith('/') else memo.file_hash(full)}")
+    return digest("declared", *parts)
 
 
 def state_after(key: str, files: dict[str, str]) -> str:
@@ -38,10 +62,13 @@ def inline_key(state: str, expr: InlineExpr) -> str:
     return digest("inline", state, expr.expr.strip())
 
 
-def cell_components(cell: Cell) -> dict:
+def cell_components(cell: Cell, declared: str = "") -> dict:
     """What the post record keeps of a cell to explain a later cache miss."""
-    return {"src": digest(cell.source), "opts": digest(json.dumps(exec_options(cell.options), sort_keys=True)),
-            "eval": bool(cell.options.get("eval", True))}
+    parts = {"src": digest(cell.source), "opts": digest(json.dumps(exec_options(cell.options), sort_keys=True)),
+             "eval": bool(cell.options.get("eval", True))}
+    if declared:
+        parts["deps"] = declared
+    return parts
 
 
 @dataclass
@@ -101,8 +128,8 @@ def plan_post(request: ExecRequest, *, cache: ExecCache, memo: StampMemo, site_r
             plan.cells.append(CellStep(cell, "run", _later_reason(plan, cell, root_reason)))
             plan.states.append(None)
             continue
-        key = cell_key(state, cell)
-        entry = None if refresh else (known.get(key) or cache.entry(key))
+        key = cell_key(state, cell, declared_values(cell, request.cwd, memo))
+        entry = None if refresh else _known_entry(known, key, cache, request.key)
         if refresh:
             problem = "refresh requested"
         elif entry is None:
@@ -142,6 +169,16 @@ def plan_post(request: ExecRequest, *, cache: ExecCache, memo: StampMemo, site_r
     return plan
 
 
+def _known_entry(known: dict, key: str, cache: ExecCache, post_key: str) -> dict | None:
+    """The entry of ``key`` from the post record (checked: records come from the cache too),
+    else from its own file."""
+    entry = known.get(key)
+    if entry is not None and not valid_entry(entry):
+        cache.report_damage(cache.record_path(post_key))
+        entry = None
+    return entry or cache.entry(key)
+
+
 def _why_missing(plan: PostPlan, cell: Cell) -> str:
     record = plan.record
     if record is None:
@@ -149,7 +186,7 @@ def _why_missing(plan: PostPlan, cell: Cell) -> str:
     env_change = environment.describe_changes(record.get("env", {}), plan.env)
     if env_change:
         return env_change
-    old = record.get("cells", [])
+    old = [{k: v for k, v in c.items() if k != "deps"} for c in record.get("cells", [])]
     new = [cell_components(c) for c in plan.request.cells]
     i = cell.index
     if i >= len(old):
@@ -158,6 +195,8 @@ def _why_missing(plan: PostPlan, cell: Cell) -> str:
         return "cell source changed"
     if old[i]["opts"] != new[i]["opts"]:
         return "cell options changed"
+    if cell.options.get("depends"):
+        return "a dependency declared with '#| depends:' changed"
     if old[:i] != new[:i]:
         return "an earlier cell was added, removed or changed"
     return "no cache entry"
@@ -198,11 +237,23 @@ def _stale(entry: dict, *, cache: ExecCache, memo: StampMemo, site_root: Path) -
     if changes:
         return "; ".join(changes)
     for out in entry.get("outputs", []):
-        if out.get("blob") and not cache.blob_path(out["blob"], out["ext"]).is_file():
+        if out.get("kind") != "image":
+            continue
+        blob = cache.blob_path(out["blob"], out["ext"])
+        if not blob.is_file():
             return "a cached figure is missing from the cache"
+        # The blob's name is the hash of its bytes (memoized by size and mtime, so an
+        # unchanged figure is hashed once): a truncated or garbled one is never published.
+        if memo.file_hash(str(blob)) != out["blob"]:
+            cache.report_damage(blob)
+            return DAMAGED
         if out.get("dark") and not cache.blob_path(out["dark"], out["ext"]).is_file():
             return "a cached figure is missing from the cache"
     return None
+
+
+#: Why a cell re-runs when a figure it made was found damaged in the cache.
+DAMAGED = "a cached figure was damaged"
 
 
 def current_hash(path: str, *, memo: StampMemo, site_root: Path) -> str:

@@ -19,6 +19,7 @@ or a hung build.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import selectors
@@ -31,7 +32,7 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from generator.kernel._worker import protocol
+from generator.kernel._worker import protocol, reaper
 
 EXEC_DIR = Path(__file__).resolve().parent
 _BOOT = ("import sys; sys.path.insert(0, sys.argv[1]); "
@@ -51,6 +52,13 @@ WORKER_ENV = {
 _starts = 0
 _live: set = set()        # running WorkerProcess objects, for kill_all()
 _lock = threading.Lock()
+#: Held while a worker or fork server is started, and while stray processes are swept:
+#: a process that was just started is never mistaken for a stray one.
+_spawn_lock = threading.Lock()
+_zygote_pids: set[int] = set()
+#: Children this process had before it ran cells (not started by a cell: never swept).
+_preexisting: set[int] = set()
+_subreaper = False
 
 
 def zygote_pays(posts: int, parallel: int) -> bool:
@@ -83,6 +91,43 @@ def kill_all() -> None:
         workers = list(_live)
     for worker in workers:
         worker.kill()
+    sweep()
+
+
+def own_processes() -> None:
+    """Make this process adopt the orphans of whatever its cells start (Linux), so that
+    :func:`sweep` can find and stop them: a cell's ``setsid`` or ``nohup`` process never
+    outlives the build."""
+    global _subreaper
+    with _spawn_lock:
+        if not _subreaper:
+            _subreaper = reaper.set_subreaper()
+        _preexisting.update(reaper.children())
+
+
+def sweep(rounds: int = 20) -> None:
+    """Kill the processes cells left behind, which this process adopted as a subreaper.
+
+    A stray process is a child of this process that it did not start: not a
+    worker, not a fork server, not a child it had before running cells, and in
+    another session (render workers forked by the build share its session).
+    Dead ones are reaped here, since nothing else waits for them.
+    """
+    if not _subreaper:
+        return
+    with _spawn_lock:
+        with _lock:
+            known = {w.proc.pid for w in _live} | _zygote_pids | _preexisting
+        for _ in range(rounds):
+            stray = reaper.stray_children(known)
+            for pid in stray:
+                reaper.kill_tree(pid, include_self=True, reap=False)
+            for pid in reaper.zombie_children(known):
+                with contextlib.suppress(ChildProcessError):
+                    os.waitpid(pid, os.WNOHANG)
+            if not stray:
+                break
+            time.sleep(0.01)
 
 
 @dataclass
@@ -174,11 +219,15 @@ class WorkerProcess:
         if proc is None:
             parent, child = socket.socketpair()
             try:
-                proc = subprocess.Popen(
-                    [sys.executable, "-c", _BOOT, str(EXEC_DIR), str(child.fileno())],
-                    cwd=str(cwd), env=worker_env(), stdin=subprocess.DEVNULL,
-                    stdout=subprocess.PIPE, stderr=subprocess.PIPE, pass_fds=(child.fileno(),),
-                    start_new_session=True)
+                with _spawn_lock:
+                    proc = subprocess.Popen(
+                        [sys.executable, "-c", _BOOT, str(EXEC_DIR), str(child.fileno())],
+                        cwd=str(cwd), env=worker_env(), stdin=subprocess.DEVNULL,
+                        stdout=subprocess.PIPE, stderr=subprocess.PIPE, pass_fds=(child.fileno(),),
+                        start_new_session=True)
+                    self.proc = proc
+                    with _lock:
+                        _live.add(self)
             except BaseException:
                 parent.close()
                 raise
@@ -293,16 +342,12 @@ class WorkerProcess:
         return Reply(None, out, err, out_drop, err_drop, failure=failure, detail=detail)
 
     def kill(self) -> None:
-        """Kill the worker and anything it started (its own process group)."""
+        """Kill the worker and everything below it, whatever sessions its cells made
+        (what escapes, orphaned by the kill, is adopted by this process and swept)."""
         self.dead = True
-        try:
-            os.killpg(self.proc.pid, signal.SIGKILL)
-        except (ProcessLookupError, PermissionError):
-            pass
-        try:
+        reaper.kill_tree(self.proc.pid, include_self=True, reap=False, rounds=5)
+        with contextlib.suppress(subprocess.TimeoutExpired):
             self.proc.wait(timeout=5)
-        except subprocess.TimeoutExpired:
-            pass
 
     def close(self) -> None:
         """Ask the worker to quit, then make sure it and its children are gone."""
@@ -315,13 +360,12 @@ class WorkerProcess:
         self.kill()
         with _lock:
             _live.discard(self)
+        sweep()
         self.selector.close()
         self.sock.close()
         for pipe in (self.proc.stdout, self.proc.stderr):
-            try:
+            with contextlib.suppress(OSError):
                 pipe.close()
-            except OSError:
-                pass
 
 
 class Zygote:
@@ -390,10 +434,12 @@ class Zygote:
         self.ctrl = parent
         try:
             # cwd "/": nothing the zygote imports may find a site's files.
-            self.proc = subprocess.Popen(
-                [sys.executable, "-c", _ZYGOTE_BOOT, str(EXEC_DIR), str(child.fileno())],
-                cwd="/", env=worker_env(), stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
-                stderr=subprocess.PIPE, pass_fds=(child.fileno(),), start_new_session=True)
+            with _spawn_lock:
+                self.proc = subprocess.Popen(
+                    [sys.executable, "-c", _ZYGOTE_BOOT, str(EXEC_DIR), str(child.fileno())],
+                    cwd="/", env=worker_env(), stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
+                    stderr=subprocess.PIPE, pass_fds=(child.fileno(),), start_new_session=True)
+                _zygote_pids.add(self.proc.pid)
         finally:
             child.close()
         # Wait for "ready" in slices, so that close() need not wait for a slow start.
@@ -407,10 +453,8 @@ class Zygote:
                 self.proc.kill()
                 data = b""
                 break
-            try:
+            with contextlib.suppress(TimeoutError):
                 data = parent.recv(1 << 16)
-            except TimeoutError:
-                pass
         parent.settimeout(None)
         message = json.loads(data) if data else {}
         if message.get("op") != "ready":
@@ -533,19 +577,15 @@ class Zygote:
         if previous in ("new", "failed"):
             return
         if self.ctrl is not None:
-            try:
+            with contextlib.suppress(OSError):
                 self.ctrl.shutdown(socket.SHUT_RDWR)   # a start in progress gives up at once
-            except OSError:
-                pass
         with self._start_lock:
             self._discard()
 
     def _discard(self) -> None:
         if self.ctrl is not None:
-            try:
+            with contextlib.suppress(OSError):
                 self.ctrl.shutdown(socket.SHUT_RDWR)   # wakes the reader thread; the zygote sees EOF
-            except OSError:
-                pass
         if self._reader is not None:
             self._reader.join(5)
         if self.ctrl is not None:
@@ -558,6 +598,8 @@ class Zygote:
                 self.proc.wait()
             if self.proc.stderr is not None:
                 self.proc.stderr.close()
+            with _spawn_lock:
+                _zygote_pids.discard(self.proc.pid)
 
 
 class _ForkedWorker:
@@ -566,8 +608,7 @@ class _ForkedWorker:
     def __init__(self, zygote: Zygote, ident: int, pid: int, out_fd: int, err_fd: int):
         self.zygote, self.ident, self.pid = zygote, ident, pid
         self.args = f"worker forked by the zygote (pid {pid})"
-        # the worker's pipes live as long as the worker: closed by close(), not by a with-block
-        self.stdout = open(out_fd, "rb")  # noqa: SIM115
+        self.stdout = open(out_fd, "rb")  # noqa: SIM115 -- closed by WorkerProcess.close, like Popen's
         self.stderr = open(err_fd, "rb")  # noqa: SIM115
         self.returncode: int | None = None
 

@@ -22,7 +22,7 @@ from generator.kernel.hashing import StampMemo, digest
 from generator.kernel.model import ProgressEvent
 from generator.markdown.cells.options import BUILTIN, figure_size
 from generator.kernel.plan import (CellStep, InlineStep, PostPlan, cell_components, cell_key,
-                                    inline_key, state_after)
+                                    declared_values, inline_key, state_after)
 from generator.kernel.runner import Reply, WorkerProcess, Zygote
 
 _GRACE = 0.5  # seconds between the worker's stack dump and the kill
@@ -57,10 +57,10 @@ def run_session(plan: PostPlan, ctx: Context, report: Callable[[ProgressEvent], 
         return session.drive()
     finally:
         session.close()
-        write_record(plan, ctx.cache)
+        write_record(plan, ctx.cache, ctx.memo)
 
 
-def write_record(plan: PostPlan, cache: ExecCache) -> None:
+def write_record(plan: PostPlan, cache: ExecCache, memo: StampMemo | None = None) -> None:
     """Remember this run's key components and entries (fast path + explanations).
 
     Also deletes the post's checkpoints that no current cell state refers to:
@@ -70,14 +70,15 @@ def write_record(plan: PostPlan, cache: ExecCache) -> None:
     kept = [state for state in dict.fromkeys(states) if cache.has_checkpoint(state)]
     record = {
         "env": plan.env,
-        "cells": [cell_components(s.cell) for s in plan.cells],
+        "cells": [cell_components(s.cell, declared_values(s.cell, plan.request.cwd, memo))
+                  for s in plan.cells] if memo is not None else [cell_components(s.cell) for s in plan.cells],
         "entries": {s.key: s.entry for s in plan.cells if s.key and s.entry is not None},
         "inline": {s.key: s.value for s in plan.inline if s.key and s.value is not None},
         "inline_exprs": [digest(s.expr.expr.strip()) for s in plan.inline],
         "checkpoints": kept,
     }
     for old in set((plan.record or {}).get("checkpoints", [])) - set(kept):
-        cache.checkpoint_path(old).unlink(missing_ok=True)
+        cache.remove_checkpoint(old)
     cache.put_record(plan.request.key, record)
 
 
@@ -171,8 +172,14 @@ class _Session:
             state = self.plan.states[j]
             if cells[j - 1].action == "skip" or not self.ctx.cache.has_checkpoint(state):
                 continue
-            reply = self._ask({"op": "restore", "path": str(self.ctx.cache.checkpoint_path(state))},
-                              timeout=self.ctx.limits.startup_timeout)
+            # Only a checkpoint signed on this machine is unpickled, from a private copy.
+            copy = self.ctx.cache.verified_checkpoint(state)
+            if copy is None:
+                continue
+            try:
+                reply = self._ask({"op": "restore", "path": str(copy)}, timeout=self.ctx.limits.startup_timeout)
+            finally:
+                copy.unlink(missing_ok=True)
             if reply is None:
                 return False
             if reply.message.get("ok"):
@@ -200,7 +207,7 @@ class _Session:
         cell = step.cell
         opts = cell.options
         state = self.plan.states[p]
-        key = step.key if silent else cell_key(state, cell)
+        key = step.key if silent else cell_key(state, cell, declared_values(cell, self.req.cwd, self.ctx.memo))
         tmp = None
         if not silent:
             tmp = str(self.ctx.cache.scratch_dir() / f"{key}.{os.getpid()}.pkl")

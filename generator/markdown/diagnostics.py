@@ -11,10 +11,15 @@ from __future__ import annotations
 
 from collections.abc import MutableMapping
 from typing import Any
+import re
+from bisect import bisect_left
 
 from markdown_it import MarkdownIt
 from markdown_it.rules_core import StateCore
 from markdown_it.rules_inline import StateInline
+
+
+_NEWLINE = re.compile("\n")
 
 
 def warn(env: MutableMapping[str, Any], line: int | None, message: str, hint: str | None = None) -> None:
@@ -22,11 +27,19 @@ def warn(env: MutableMapping[str, Any], line: int | None, message: str, hint: st
 
 
 def inline_line(state: StateInline, pos: int) -> int | None:
-    """0-based line of ``pos`` in the current inline run, if known."""
+    """0-based line of ``pos`` in the current inline run, if known.
+
+    The run's line breaks are found once and searched (a paragraph with
+    thousands of formulas asks thousands of times: counting from the start each
+    time would be quadratic)."""
     start = state.env.get("_inline_line")
     if start is None:
         return None
-    return start + state.src.count("\n", 0, pos)
+    known = state.env.get("_inline_breaks")
+    if known is None or known[0] is not state.src:
+        known = (state.src, [m.start() for m in _NEWLINE.finditer(state.src)])
+        state.env["_inline_breaks"] = known
+    return start + bisect_left(known[1], pos)
 
 
 def _inline_with_lines(state: StateCore) -> None:
@@ -38,6 +51,7 @@ def _inline_with_lines(state: StateCore) -> None:
             env["_inline_line"] = token.map[0] if token.map else None
             state.md.inline.parse(token.content, state.md, env, token.children)
     env.pop("_inline_line", None)
+    env.pop("_inline_breaks", None)
 
 
 def track_inline_lines(md: MarkdownIt) -> None:

@@ -6,6 +6,7 @@ as ``.cache/build/highlight.json``), so a prose edit starts no Pygments.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import os
@@ -43,7 +44,8 @@ class HighlightMemo:
                 with open(path, encoding="utf-8") as fh:
                     stored = json.load(fh)
                 if stored.get("version") == _stamp(code_version) and isinstance(stored.get("entries"), dict):
-                    known = {str(k): str(v) for k, v in stored["entries"].items()}
+                    # a cache may come from anywhere: an entry of the wrong type is dropped, never shown
+                    known = {k: v for k, v in stored["entries"].items() if isinstance(k, str) and isinstance(v, str)}
             except (OSError, ValueError, AttributeError):  # only an accelerator
                 known = {}
         memo = cls(known)
@@ -60,11 +62,15 @@ class HighlightMemo:
                     entries[key] = value
         if entries.keys() == self.known.keys():
             return
-        path.parent.mkdir(parents=True, exist_ok=True)
         tmp = path.with_name(path.name + f".{os.getpid()}.tmp")
-        with open(tmp, "w", encoding="utf-8") as fh:
-            json.dump({"version": _stamp(code_version), "entries": entries}, fh, ensure_ascii=False)
-        os.replace(tmp, path)
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            with open(tmp, "w", encoding="utf-8") as fh:
+                json.dump({"version": _stamp(code_version), "entries": entries}, fh, ensure_ascii=False)
+            os.replace(tmp, path)
+        except OSError:  # only an accelerator: a read-only cache highlights again next time
+            with contextlib.suppress(OSError):
+                tmp.unlink()
 
 
 def _stamp(code_version: str) -> str:

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 from ..errors import BuildError
+from ..limits import TOO_LARGE_HINT, describe, too_large
 
 _END = re.compile(r"^(?:---|\.\.\.)[ \t]*$", re.M)
 _TOP_KEY = re.compile(r"^([A-Za-z_][^:#\n]*?)[ \t]*:", re.M)
@@ -40,6 +41,11 @@ def read_front_matter(text: str, rel: str, *, first_line: int = 1) -> FrontMatte
     body = text[body_start:] if body_start <= len(text) else ""
     lines = {m.group(1): yaml_text.count("\n", 0, m.start()) + first_line + 1 for m in _TOP_KEY.finditer(yaml_text)}
     meta = parse_yaml_mapping(yaml_text, rel, first_line + 1) if yaml_text.strip() else {}
+    if "*" in yaml_text and too_large(meta):   # only aliases (*name) can make it large
+        key = next((k for k in meta if too_large(meta[k])), None)
+        raise BuildError(describe("the front matter" if key is None else f"the front matter value of {key!r}"),
+                         path=rel, line=lines.get(key, first_line) if isinstance(key, str) else first_line,
+                         hint=TOO_LARGE_HINT)
     return FrontMatter(meta, body, body_line, lines)
 
 

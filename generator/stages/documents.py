@@ -21,8 +21,8 @@ from ..manifest import key
 from ..pool import WorkerContext, render_document_job, setup_worker
 from ..related import related_posts, series_of
 from ..render import RenderTask
+from ..readers.body import ensure_body
 from ..state import BuildState
-from .load import ensure_body
 
 
 def template_for(doc: Document, state: BuildState) -> str:
@@ -98,7 +98,7 @@ def plan(state: BuildState) -> list[RenderTask]:
         k = document_key(state, doc, template, prev, nxt, links)
         keep_body = doc.rel in feed
         if not _reuse(state, doc, k, keep_body, hashes):
-            ensure_body(state, doc)
+            ensure_body(doc, state.config, state.root)
             tasks.append(RenderTask(doc=doc, out_path=doc.out_path, key=k, template=template, prev=prev, next=nxt,
                                     exec_result=state.exec_results.get(doc.rel), keep_body=keep_body,
                                     links=links))

@@ -16,11 +16,12 @@ from pathlib import Path
 from typing import Any
 
 from ..document import Document
+from ..errors import BuildError, Diagnostic
 from ..manifest import key
 from ..markdown.cells.model import Cell, InlineExpr, program_from_json, program_to_json
 from ..render import document_env, liquid_body
+from ..readers.body import ensure_body
 from ..state import BuildState
-from .load import ensure_body
 
 #: The folder that holds ``generator/`` (and, in a checkout, ``gdcore/``): workers import from it.
 PROJECT_ROOT = Path(__file__).resolve().parent.parent.parent
@@ -71,7 +72,7 @@ def _program(state: BuildState, doc: Document) -> tuple[Program, bool]:
     if program is None:
         from ..markdown.cells import extract_program
 
-        ensure_body(state, doc)
+        ensure_body(doc, state.config, state.root)
         env = document_env(doc, state.ctx)
         tokens = state.parser().parse(liquid_body(doc, state.ctx, []), env)
         cells, inline = extract_program(tokens, line_offset=doc.body_line - 1, defaults=defaults, path=doc.rel)
@@ -95,7 +96,6 @@ def run(state: BuildState) -> None:
     wanted = [d for d in state.site.documents if runs(state, d)]
     if not wanted:
         return
-    from ..errors import BuildError
     from ..kernel import ExecRequest, StampMemo, execute_posts, gdcore_source_hash
 
     requests = []
@@ -127,8 +127,11 @@ def run(state: BuildState) -> None:
         if not notebooks:
             raise
         raise BuildError.many([_relocate(notebooks, d) for d in exc.errors]) from None
+    by_rel = {doc.rel: doc for doc in wanted}
+    problems = []
     for request in requests:
         result = state.exec_results[request.key]
+        problems += name_figures(by_rel[request.key], result, request)
         program = notebooks.get(request.key)
         if program is not None:
             result.warnings = [program.relocate(w) for w in result.warnings]
@@ -140,6 +143,41 @@ def run(state: BuildState) -> None:
         state.report.warnings.extend(result.warnings)
         if options.explain:
             _explain(state, request, result, program)
+    if problems:
+        raise BuildError.many(problems)
+
+
+def name_figures(doc: Document, result, request) -> list[Diagnostic]:
+    """Give every figure of a post a file name no other post or cell uses; return the clashes.
+
+    Figures sit beside their page.  A post whose page is the ``index.html`` of
+    its folder (``/posts/x/``) keeps the plain names (``cell1-1.svg``,
+    ``fit-1.svg``); one whose page is ``x.html`` gets ``x-`` in front, since
+    other ``.html`` posts may share its folder.  Two cells of one post with the
+    same label would still write the same file: that is an error at the
+    second cell.
+    """
+    page = doc.out_path.rsplit("/", 1)[-1]
+    prefix = "" if page == "index.html" else page.rsplit(".", 1)[0] + "-"
+    lines = {c.index: c.line for c in request.cells}
+    owner: dict[str, int] = {}
+    problems = []
+    for cell in result.cells:
+        for output in cell.outputs:
+            if output.kind != "image" or output.file is None:
+                continue
+            output.filename = prefix + output.filename
+            if getattr(output, "dark_filename", ""):
+                output.dark_filename = prefix + output.dark_filename
+            first = owner.setdefault(output.filename, cell.index)
+            if first != cell.index:
+                label = cell.options.get("label")
+                problems.append(Diagnostic(
+                    doc.rel, lines.get(cell.index),
+                    f"cell {cell.index + 1} has the label {label!r} of cell {first + 1}: both would write "
+                    f"the figure {output.filename}",
+                    "give each cell its own '#| label:' (a label in the front matter's exec: applies to every cell)"))
+    return problems
 
 
 def _relocate(notebooks: dict[str, Any], diagnostic):

@@ -1,33 +1,53 @@
-"""The files stage: figures made by cells, notebooks' images, theme assets, the site's assets and content files.
+"""The files stage: figures made by cells, theme assets, the site's assets and content files.
 
 Keys: a figure is content-addressed in the execution cache, so its cached
 file's path is its key; a notebook's stored image is keyed by its SHA-256 (its
 bytes are decoded from the notebook again only when the file must be made); a
-copied file's key is its path, size and mtime; the Pygments stylesheet's key is
-the two style names.
+copied file's key is its path, size and mtime (a link published as a link: its
+target text); the Pygments stylesheet's key is the two style names.
+
+Which files are copied is decided by the load stage (:func:`static_files`,
+called there so that every output path is claimed before anything is made);
+this stage only copies them.
 """
 
 from __future__ import annotations
 
+import errno
 import os
+from dataclasses import dataclass
 from functools import partial
 from pathlib import Path
 
 from ..document import Document, Site
 from ..errors import BuildError
+from ..fileio import Walk, os_error
 from ..manifest import key
+from ..outputs import Link
 from ..state import BuildState
 from ..theme import builtin_assets, pygments_css
 from .execute import figure_files
 
+#: Owner of the theme's own files in the outputs ledger.
+THEME = "(theme)"
+
+
+@dataclass(frozen=True)
+class Copy:
+    """A file copied into the site: where it comes from, and who claims its output path."""
+
+    path: Path
+    owner: str              # "assets/x.css", "content/images/x.png", "(theme)"
+    link: str | None = None  # publish this symlink target text instead of the file (follow_symlinks: false)
+
 
 def walk_files(folder: Path):
-    """Files under ``folder`` in a stable order, leaving out hidden ones (but ``.well-known/``)."""
-    for dirpath, dirnames, filenames in os.walk(folder):
-        dirnames[:] = sorted(d for d in dirnames if not d.startswith(".") or d == ".well-known")
-        for name in sorted(filenames):
-            if not name.startswith("."):
-                yield Path(dirpath) / name
+    """Files under ``folder`` in a stable order, leaving out hidden ones (but ``.well-known/``)
+    and editor backups.  For the generator's own folders; a site's folders go through a
+    :class:`~generator.fileio.Walk`, which also checks symlinks and special files."""
+    walk = Walk(folder)
+    for entry in walk.files(folder):
+        yield entry.path
 
 
 def run(state: BuildState) -> None:
@@ -36,7 +56,7 @@ def run(state: BuildState) -> None:
     _copies(state)
     light, dark = state.config.highlight_light, state.config.highlight_dark
     state.outputs.reuse_or_make("assets/theme/pygments.css", key("pygments", light, dark),
-                                lambda: pygments_css(light, dark), owner="(theme)")
+                                lambda: pygments_css(light, dark, site_root=state.root), owner=THEME)
     state.outputs.reuse_or_make(".nojekyll", key("nojekyll"), lambda: "", owner="(generated)")
 
 
@@ -86,37 +106,54 @@ def _notebook_image(doc: Document, entry: dict, loaded: list[dict]) -> bytes:
     return data
 
 
-def static_files(site: Site, root: Path) -> dict[str, Path]:
-    """Output path -> source file of every copied file: built-in assets (theme, embeds),
-    the site's assets/ (overriding them), content files, page-bundle files, CNAME."""
-    files: dict[str, Path] = {}
+def static_files(site: Site, root: Path, walk: Walk) -> tuple[dict[str, Copy], list[tuple[str, str, str]]]:
+    """Output path -> :class:`Copy` of every copied file: built-in assets (theme, embeds), the
+    site's assets/ (overriding them), content files, page-bundle files, CNAME; and the collisions
+    found among them, as (output path, owner, other owner)."""
+    files: dict[str, Copy] = {}
+    clashes: list[tuple[str, str, str]] = []
+
+    def add(out_path: str, copy: Copy) -> None:
+        other = files.get(out_path)
+        if other is not None and other.owner != THEME:
+            clashes.append((out_path, copy.owner, other.owner))
+            return
+        files[out_path] = copy
+
     for name, builtin in builtin_assets().items():
         for path in walk_files(builtin):
-            files[f"assets/{name}/" + path.relative_to(builtin).as_posix()] = path
+            files[f"assets/{name}/" + path.relative_to(builtin).as_posix()] = Copy(path, THEME)
     assets = root / "assets"
-    if assets.is_dir():
-        for path in walk_files(assets):
-            files["assets/" + path.relative_to(assets).as_posix()] = path
+    for entry in walk.files(assets):
+        add("assets/" + entry.rel, Copy(entry.path, "assets/" + entry.rel, entry.link))
     for item in site.static:
-        files[item.out_path] = item.path
+        add(item.out_path, Copy(item.path, item.rel, getattr(item, "link", None)))
     for doc in site.documents:
         if doc.bundle is not None:
             folder = doc.out_path.rsplit("/", 1)[0] + "/" if "/" in doc.out_path else ""
-            for path in walk_files(doc.bundle):
-                if path != doc.path:
-                    files[folder + path.relative_to(doc.bundle).as_posix()] = path
-    if (root / "CNAME").is_file():
-        files["CNAME"] = root / "CNAME"
-    return files
+            shown = doc.rel.rsplit("/", 1)[0]
+            for entry in walk.files(doc.bundle):
+                if entry.path != doc.path and entry.rel != os.path.basename(doc.path):
+                    add(folder + entry.rel, Copy(entry.path, f"{shown}/{entry.rel}", entry.link))
+    cname = root / "CNAME"
+    if os.path.lexists(cname):
+        kind, _ = walk.classify(str(cname))
+        if kind in ("file", "link"):
+            add("CNAME", Copy(cname, "CNAME", os.readlink(cname) if kind == "link" else None))
+    return files, clashes
 
 
 def _copies(state: BuildState) -> None:
-    root = state.root
-    for out_path, path in static_files(state.site, root).items():
-        shown = path.relative_to(root).as_posix() if root in path.parents else str(path)
+    for out_path, copy in state.static.items():
         if out_path in state.outputs.entries:
-            raise BuildError(f"{shown} would overwrite the generated page {out_path}",
+            raise BuildError(f"{copy.owner} would overwrite the generated page {out_path}",
                              hint="rename or move the file")
-        st = path.stat()
-        state.outputs.reuse_or_make(out_path, key("copy", str(path), st.st_mtime_ns, st.st_size),
-                                    lambda path=path: path, owner=shown)
+        if copy.link is not None:
+            state.outputs.reuse_or_make(out_path, key("link", copy.link), partial(Link, copy.link),
+                                        owner=copy.owner)
+            continue
+        st = copy.path.stat()
+        if not os.access(copy.path, os.R_OK):   # reused or not, a clean build would have to read it
+            raise os_error(PermissionError(errno.EACCES, os.strerror(errno.EACCES)), "read this file", copy.owner)
+        state.outputs.reuse_or_make(out_path, key("copy", str(copy.path), st.st_mtime_ns, st.st_size),
+                                    lambda path=copy.path: path, owner=copy.owner)

@@ -94,10 +94,22 @@ def _store(data: bytes, ext: str, blob_dir: str) -> dict:
     digest = hashlib.sha256(data).hexdigest()
     folder = os.path.join(blob_dir, digest[:2])
     path = os.path.join(folder, f"{digest}.{ext}")
-    if not os.path.exists(path):
+    if not _holds(path, data):   # a blob that exists is rewritten unless it holds exactly these bytes
         os.makedirs(folder, exist_ok=True)
         tmp = f"{path}.{os.getpid()}.tmp"
         with open(tmp, "wb") as f:
             f.write(data)
         os.replace(tmp, path)
     return {"kind": "image", "blob": digest, "ext": ext, "mime": MIME[ext]}
+
+
+def _holds(path: str, data: bytes) -> bool:
+    """Whether the file at ``path`` holds exactly ``data`` (a cache restored from elsewhere
+    may hold a truncated or garbled blob under the right name)."""
+    try:
+        if os.path.getsize(path) != len(data):
+            return False
+        with open(path, "rb") as f:
+            return f.read() == data
+    except OSError:
+        return False

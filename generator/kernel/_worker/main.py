@@ -14,13 +14,14 @@ import contextlib
 import faulthandler
 import os
 import random
+import signal
 import socket
 import sys
 import time
 import types
 import warnings
 
-from _worker import audit, capture, checkpoint, darkmode, figures, protocol, rich, runcode
+from _worker import audit, capture, checkpoint, darkmode, figures, protocol, reaper, rich, runcode
 
 
 
@@ -256,10 +257,8 @@ class Worker:
         except Exception:
             pass
         for fd in (1, 2):
-            try:
+            with contextlib.suppress(OSError):
                 os.write(fd, self.marker)
-            except OSError:
-                pass
 
 
 def _capped(text: str, cap: int) -> str:
@@ -273,19 +272,74 @@ def _preimport() -> None:
     # cheap (~70 ms).  matplotlib is not: pyplot costs ~0.4-0.8 s, so a plain
     # worker leaves it to the cells that use it (MPLBACKEND=Agg is set in the
     # environment).  A worker forked by the zygote has both already.
-    try:
+    with contextlib.suppress(ImportError):
         import numpy  # noqa: F401
-    except ImportError:
-        pass
+
+
+def _die_with_the_build() -> None:
+    """End this worker, and everything its cells started, as soon as the build is gone.
+
+    The build enforces timeouts; if it dies (kill -9, a crash), nothing else
+    would stop a cell that loops forever.  The kernel sends SIGTERM when the
+    worker's parent ends (the build, or the fork server, which exits with the
+    build), and the handler kills the worker's whole tree.  A signal rather
+    than a watching thread: the worker stays single-threaded, as user code
+    that forks expects.
+    """
+    signal.signal(signal.SIGTERM, _terminated)
+    _BUILD.extend((_build_pid(), os.getppid()))
+    if not reaper.set_parent_death_signal(signal.SIGTERM) and os.getppid() == 1:
+        _exit(1)   # the build is already gone
+
+
+#: The pid of the build this worker serves (its parent, or its fork server's parent), then its parent's.
+_BUILD: list[int] = []
+
+
+def _build_pid() -> int:
+    """The build's pid: the parent, or, under a fork server, the parent's parent (read from /proc)."""
+    parent = os.getppid()
+    try:
+        with open(f"/proc/{parent}/cmdline", "rb") as fh:
+            forked = b"_worker.zygote" in fh.read()
+        with open(f"/proc/{parent}/stat", "rb") as fh:
+            grandparent = int(fh.read().rsplit(b")", 1)[1].split()[1])
+    except (OSError, IndexError, ValueError):
+        return parent
+    return grandparent if forked else parent
+
+
+def _terminated(signum, frame) -> None:
+    """SIGTERM (the build is gone, or a cell sent it): end the tree, then die of it as usual.
+
+    A fork server that died while the build goes on (a cell killed it) also sends it: the
+    build, a subreaper, has adopted this worker, which then carries on, now tied to the build.
+    """
+    parent = os.getppid()
+    if _BUILD and parent != _BUILD[1] and parent == _BUILD[0] and parent != 1:
+        reaper.set_parent_death_signal(signal.SIGTERM)
+        return
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    reaper.kill_tree(os.getpid(), include_self=False)
+    os.kill(os.getpid(), signal.SIGTERM)
+
+
+def _exit(code: int) -> None:
+    """Leave nothing behind: kill what the cells started (adopted orphans included), then exit."""
+    reaper.kill_tree(os.getpid(), include_self=False)
+    os._exit(code)
 
 
 def main(fd: int) -> None:
     sock = socket.socket(fileno=fd)
+    # Orphans of what the cells start come to this process, not to init: _exit() finds them.
+    reaper.set_subreaper()
+    _die_with_the_build()
     faulthandler.enable(file=sys.__stderr__)  # a segfault dumps the cell's stack to fd 2
     profiler = _profiler()
     init = protocol.recv(sock)
     if init is None:
-        os._exit(0)
+        _exit(0)
     _preimport()
     worker = Worker(init)
     worker.end_marker()
@@ -304,7 +358,7 @@ def main(fd: int) -> None:
         name = os.path.basename(worker.filename)
         profiler.dump_stats(os.path.join(os.environ[PROFILE_VAR], f"{name}.{os.getpid()}.prof"))
     # Skip interpreter teardown: user atexit handlers or threads must not hang or print.
-    os._exit(0)
+    _exit(0)
 
 
 # For finding where a post's time goes: GDBLOG_WORKER_PROFILE=/some/folder

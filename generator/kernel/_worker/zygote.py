@@ -19,6 +19,7 @@ closes (the build finished or died).
 
 from __future__ import annotations
 
+import contextlib
 import gc
 import importlib
 import json
@@ -59,7 +60,7 @@ def _preimport() -> list[str]:
             importlib.import_module(name)
         done += ["matplotlib", "matplotlib.pyplot"]
     # The worker's own modules (stdlib only) and what it loads lazily.
-    for name in ("ctypes", "_worker.main"):
+    for name in ("ctypes", "_worker.main", "_worker.reaper"):
         importlib.import_module(name)
     return done
 
@@ -84,10 +85,8 @@ def _open_files(keep: int) -> list[str]:
     for name in names:
         fd = int(name)
         if fd > 2 and fd != keep:
-            try:
+            with contextlib.suppress(OSError):   # the listing's own fd, closed by now
                 found.append(os.readlink(f"/proc/self/fd/{fd}"))
-            except OSError:
-                pass   # the listing's own fd, closed by now
     return found
 
 
@@ -237,10 +236,8 @@ def _child(ctrl, request: dict, fds: list[int], sync_w: int, own: tuple[int, ...
         # child's fds: it closes them right after each fork.)
         ctrl_fd = ctrl.detach()   # by number below; the object must never close a reused fd
         for fd in {ctrl_fd, null, out_fd, err_fd, sock_fd, *own} - {0, 1, 2, _SOCK_FD}:
-            try:
+            with contextlib.suppress(OSError):
                 os.close(fd)
-            except OSError:
-                pass
         os.chdir(request["cwd"])
         import _worker.main
         _worker.main.main(_SOCK_FD)   # ends with os._exit

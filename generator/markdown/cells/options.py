@@ -41,8 +41,9 @@ BUILTIN: dict = {
     "tbl-cap": None,     # caption of the table a cell shows (label: tbl-...)
     "code-line-numbers": False,  # number the code's lines; "3,5-6": and highlight those lines
     "renderings": None,  # [light, dark]: every figure also gets a dark variant; [light]: none
+    "depends": None,     # what the cell reads that the build cannot see: ["env:NAME", "data/x.csv"]
 }
-EXEC_KEYS = ("error", "fig-format", "warning", "fig-width", "fig-height")
+EXEC_KEYS = ("error", "fig-format", "warning", "fig-width", "fig-height", "depends")
 #: Allowed in front matter / site config, not on a cell: the seed, and whether an
 #: executed post ends with its reproducibility note.
 POST_KEYS = ("seed", "repro_note")
@@ -120,6 +121,12 @@ def _check_value(key: str, value) -> str | None:
         ok = value is None or (isinstance(value, list) and value and value[0] == "light"
                                and set(value) <= {"light", "dark"} and len(value) == len(set(value)))
         return None if ok else f"must be [light, dark] or [light], not {value!r}"
+    if key == "depends":
+        items = [value] if isinstance(value, str) else value
+        if value is None or (isinstance(items, list) and items and all(isinstance(v, str) and v.strip()
+                                                                      for v in items)):
+            return None
+        return f"must be a list of 'env:NAME' or file paths, not {value!r}"
     if key == "timeout":
         ok = isinstance(value, (int, float)) and not isinstance(value, bool) and value > 0
         return None if ok else f"must be a positive number of seconds, not {value!r}"

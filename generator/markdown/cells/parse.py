@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 
 import yaml
 
+from generator.limits import TOO_LARGE_HINT, describe, too_large
 from generator.markdown.cells.options import BUILTIN, check_options
 
 
@@ -48,6 +49,8 @@ def _parse_options(option_lines: list[str], first_line: int) -> tuple[dict, list
                      "write options as '#| key: value', one per line")], []
     if data is None:
         return {}, [], []
+    if "*" in text and too_large(data):   # YAML aliases: checking the options would take exponential time
+        return {}, [(first_line, describe("the cell's options"), TOO_LARGE_HINT)], []
     if not isinstance(data, dict):
         return {}, [(first_line, "cell options must be 'key: value' lines",
                      "write options as '#| key: value', one per line")], []

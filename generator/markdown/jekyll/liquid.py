@@ -20,6 +20,7 @@ placeholder that the Markdown plugin in :mod:`.includes` expands.
 from __future__ import annotations
 
 import base64
+import bisect
 import datetime as dt
 import difflib
 import html
@@ -32,12 +33,13 @@ from ...errors import BuildError, Diagnostic
 
 #: ``{{ ... }}`` on one line; what is inside is checked by :func:`_expression`.
 _OUTPUT = re.compile(r"\{\{-?[ \t]*([^{}\n]*?)[ \t]*-?\}\}")
-_RAW = re.compile(r"\{%-?\s*raw\s*-?%\}(.*?)\{%-?\s*endraw\s*-?%\}", re.DOTALL)
-_COMMENT = re.compile(r"\{%-?\s*comment\s*-?%\}.*?\{%-?\s*endcomment\s*-?%\}", re.DOTALL)
-_HIGHLIGHT = re.compile(
-    r"\{%-?[ \t]*highlight[ \t]+([\w+#.-]+)([^\n%]*?)-?%\}(.*?)\{%-?[ \t]*endhighlight[ \t]*-?%\}", re.DOTALL)
-#: Any other tag, on one line.
-_TAG = re.compile(r"\{%-?[ \t]*([A-Za-z_]\w*)([^\n]*?)-?%\}")
+#: Block tags as (opening tag, closing tag): the block runs to the first closing tag after it.
+_RAW = (re.compile(r"\{%-?\s*raw\s*-?%\}"), re.compile(r"\{%-?\s*endraw\s*-?%\}"))
+_COMMENT = (re.compile(r"\{%-?\s*comment\s*-?%\}"), re.compile(r"\{%-?\s*endcomment\s*-?%\}"))
+_HIGHLIGHT = (re.compile(r"\{%-?[ \t]*highlight[ \t]+([\w+#.-]+)([^\n%]*?)-?%\}"),
+              re.compile(r"\{%-?[ \t]*endhighlight[ \t]*-?%\}"))
+#: The start of any other tag (it ends at the first ``%}`` on its line).
+_TAG_HEAD = re.compile(r"\{%-?[ \t]*([A-Za-z_]\w*)")
 _PLACEHOLDER = re.compile(r"\x00raw(\d+)(\n*)\x00")
 _VARIABLE = re.compile(r"(site|page|include)((?:\.[A-Za-z_][\w-]*|\[\d+\])+)")
 _STRING = re.compile(r"'([^']*)'|\"([^\"]*)\"")
@@ -279,19 +281,20 @@ def render_liquid(text: str, ctx: LiquidContext, *, path: str, line_offset: int)
     if not has_liquid(text):
         return text
     raws: list[str] = []
+    lines = _Lines()
 
     def line_at(source: str, pos: int) -> int:
-        return line_offset + source.count("\n", 0, pos)
+        return line_offset + lines.count(source, pos)
 
-    def keep_raw(match: re.Match) -> str:
-        raws.append(match.group(1))
-        return f"\x00raw{len(raws) - 1}" + "\n" * match.group(0).count("\n") + "\x00"
+    def keep_raw(opening: re.Match, inner: str, whole: str) -> str:
+        raws.append(inner)
+        return f"\x00raw{len(raws) - 1}" + "\n" * whole.count("\n") + "\x00"
 
     def unraw(source: str) -> str:
         return _PLACEHOLDER.sub(lambda m: raws[int(m.group(1))], source)
 
-    text = _RAW.sub(keep_raw, text)
-    text = _COMMENT.sub(lambda m: "\n" * m.group(0).count("\n"), text)
+    text = _sub_blocks(text, _RAW, keep_raw)
+    text = _sub_blocks(text, _COMMENT, lambda opening, inner, whole: "\n" * whole.count("\n"))
 
     def output(match: re.Match) -> str:
         value = _expression(match.group(1), ctx, lambda: (path, line_at(text, match.start())))
@@ -299,15 +302,15 @@ def render_liquid(text: str, ctx: LiquidContext, *, path: str, line_offset: int)
 
     text = _OUTPUT.sub(output, text)
 
-    def highlight(match: re.Match) -> str:
-        lang, options, code = match.groups()
+    def highlight(opening: re.Match, code: str, whole: str) -> str:
+        lang, options = opening.groups()
         return highlight_block(unraw(code), lang, options)
 
-    text = _HIGHLIGHT.sub(highlight, text)
+    text = _sub_blocks(text, _HIGHLIGHT, highlight)
 
     warned: list[str] = []
 
-    def tag(match: re.Match) -> str:
+    def tag(match: _Tag) -> str:
         name, rest = match.group(1), match.group(2).strip()
         line = line_at(text, match.start())
         if name in ("post_url", "link"):
@@ -332,8 +335,101 @@ def render_liquid(text: str, ctx: LiquidContext, *, path: str, line_offset: int)
             "wrap literal Liquid in {% raw %}...{% endraw %}"))
         return match.group(0)
 
-    text = _TAG.sub(tag, text)
+    text = _sub_tags(text, tag)
     return unraw(text) if raws else text
+
+
+def _sub_blocks(text: str, tags: tuple[re.Pattern, re.Pattern], replace: Callable[[re.Match, str, str], str]) -> str:
+    """Replace every block from an opening tag to the first closing tag after it, left to right.
+
+    What ``re.sub(OPEN(.*?)CLOSE, DOTALL)`` does, in linear time: once an opening
+    tag has no closing tag after it, no later one has, so the scan stops there
+    instead of trying every later opening tag to the end of the text again
+    (50,000 unclosed ``{% raw %}`` took minutes that way).
+    """
+    opening_tag, closing_tag = tags
+    out, pos = [], 0
+    while True:
+        opening = opening_tag.search(text, pos)
+        if opening is None:
+            break
+        closing = closing_tag.search(text, opening.end())
+        if closing is None:
+            break
+        out.append(text[pos: opening.start()])
+        out.append(replace(opening, text[opening.end(): closing.start()], text[opening.start(): closing.end()]))
+        pos = closing.end()
+    if not out:
+        return text
+    out.append(text[pos:])
+    return "".join(out)
+
+
+class _Tag:
+    """One ``{% name rest %}`` found by :func:`_sub_tags`, with the parts of a regex match."""
+
+    __slots__ = ("_groups", "_start")
+
+    def __init__(self, whole: str, name: str, rest: str, start: int):
+        self._groups, self._start = (whole, name, rest), start
+
+    def group(self, n: int = 0) -> str:
+        return self._groups[n]
+
+    def start(self) -> int:
+        return self._start
+
+
+def _sub_tags(text: str, replace: Callable[[_Tag], str]) -> str:
+    """Replace every ``{% name ... %}`` tag that ends on its own line.
+
+    A tag runs from its name to the first ``%}`` (``-%}``) after it, if that
+    comes before the end of the line.  The next ``%}`` and the next line end are
+    remembered as the scan moves right, so a long line full of unclosed tags
+    costs linear time (a lazy regex would scan to the end of the line from each).
+    """
+    out, pos, cursor = [], 0, 0
+    close = newline = -1
+    while True:
+        start = text.find("{%", cursor)
+        if start < 0:
+            break
+        head = _TAG_HEAD.match(text, start)
+        if head is None:
+            cursor = start + 2
+            continue
+        if close < head.end():
+            close = text.find("%}", head.end())
+            close = close if close >= 0 else len(text)
+        if newline < head.end():
+            newline = text.find("\n", head.end())
+            newline = newline if newline >= 0 else len(text)
+        if close >= newline:   # not closed on its line: not a tag
+            cursor = head.end()
+            continue
+        rest_end = close - 1 if close - 1 >= head.end() and text[close - 1] == "-" else close
+        out.append(text[pos:start])
+        out.append(replace(_Tag(text[start: close + 2], head.group(1), text[head.end(): rest_end], start)))
+        pos = cursor = close + 2
+    if not out:
+        return text
+    out.append(text[pos:])
+    return "".join(out)
+
+
+class _Lines:
+    """Line numbers of positions in a text, from its line ends found once (a text is asked many times)."""
+
+    def __init__(self) -> None:
+        self._text: str | None = None
+        self._ends: list[int] = []
+
+    def count(self, text: str, pos: int) -> int:
+        """Line breaks before ``pos``."""
+        if self._text is not text:
+            self._text = text
+            self._ends = [m.start() for m in re.finditer("\n", text)]
+        return bisect.bisect_left(self._ends, pos)
 
 
 def _resolve(name: str, target: str, ctx: LiquidContext) -> str | None:

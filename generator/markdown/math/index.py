@@ -41,6 +41,7 @@ inside such elements, so prose dollars and code can never become math.
 from __future__ import annotations
 
 import re
+from bisect import bisect_left, bisect_right
 from collections.abc import MutableMapping
 from typing import Any
 
@@ -115,11 +116,8 @@ def is_escaped(src: str, pos: int) -> bool:
 
 
 def find_unescaped(src: str, needle: str, start: int, end: int) -> int:
-    while True:
-        i = src.find(needle, start, end)
-        if i < 0 or not is_escaped(src, i):
-            return i
-        start = i + 1
+    """First ``needle`` in ``src[start:end]`` not preceded by an odd number of backslashes, or -1."""
+    return _scanned(src).find(needle, start, end, unescaped=True)
 
 
 def find_single_dollar_close(src: str, start: int, end: int, *, after_newline: bool = True) -> int:
@@ -150,6 +148,9 @@ def single_dollar_opens(src: str, pos: int, end: int) -> bool:
 
 def find_env_end(src: str, name: str, start: int, end: int) -> int:
     """Index just past the ``\\end{name}`` matching a ``\\begin{name}`` before ``start``."""
+    known = _scanned(src).env_end(start)
+    if known is not None:   # start is just past a \begin tag: its match is in the table
+        return known if known <= end else -1
     depth = 1
     for match in _ENV_TAG.finditer(src, start, end):
         if match.group(2) != name:
@@ -158,6 +159,74 @@ def find_env_end(src: str, name: str, start: int, end: int) -> int:
         if depth == 0:
             return match.end()
     return -1
+
+
+class _Scanned:
+    """Where the delimiters of one text are, each kind found in a single pass.
+
+    Finding a closing delimiter is then a binary search instead of a scan to
+    the end of the text, so a paragraph of many unclosed ``\\begin{aligned}``,
+    ``\\(`` or ``$$`` costs linear time, not quadratic (or cubic, for the
+    block rule that asks again after every line).  Results are exactly those
+    of scanning: every occurrence is listed, overlapping ones included, and
+    an environment's end is found by the same depth count, done once for all
+    of its ``\\begin`` tags.
+    """
+
+    __slots__ = ("src", "_plain", "_unescaped", "_envs")
+
+    def __init__(self, src: str):
+        self.src = src
+        self._plain: dict[str, list[int]] = {}
+        self._unescaped: dict[str, list[int]] = {}
+        self._envs: dict[int, int] | None = None
+
+    def positions(self, needle: str, unescaped: bool) -> list[int]:
+        table = self._unescaped if unescaped else self._plain
+        found = table.get(needle)
+        if found is None:
+            found = [m.start() for m in re.finditer(f"(?={re.escape(needle)})", self.src)]
+            if unescaped:
+                found = [i for i in found if not is_escaped(self.src, i)]
+            table[needle] = found
+        return found
+
+    def find(self, needle: str, start: int, end: int, *, unescaped: bool = False) -> int:
+        """Like ``str.find`` (with the escape rule of :func:`find_unescaped` when asked)."""
+        found = self.positions(needle, unescaped)
+        k = bisect_left(found, start)
+        if k < len(found) and found[k] + len(needle) <= end:
+            return found[k]
+        return -1
+
+    def env_end(self, start: int) -> int | None:
+        """For ``start`` just past a ``\\begin{name}`` tag: the end of its matching ``\\end``
+        (-1 when it has none); None for any other position."""
+        if self._envs is None:
+            self._envs = {}
+            open_tags: dict[str, list[int]] = {}
+            for match in _ENV_TAG.finditer(self.src):
+                stack = open_tags.setdefault(match.group(2), [])
+                if match.group(1) == "begin":
+                    stack.append(match.end())
+                    self._envs[match.end()] = -1
+                elif stack:
+                    self._envs[stack.pop()] = match.end()
+        return self._envs.get(start)
+
+
+#: The texts scanned last (the block source, the inline text being parsed).
+_SCANNED: list[_Scanned] = []
+
+
+def _scanned(src: str) -> _Scanned:
+    for item in _SCANNED:
+        if item.src is src:
+            return item
+    item = _Scanned(src)
+    _SCANNED.insert(0, item)
+    del _SCANNED[2:]
+    return item
 
 
 def kramdown_unescape(text: str) -> str:
@@ -210,13 +279,7 @@ def find_inline_math(src: str, opts: _Options | None = None) -> list[tuple[int, 
 
 def _find_bracket_close(src: str, paren: str, start: int, end: int) -> int:
     """Position of ``\\)`` / ``\\]`` where the backslash is not itself escaped."""
-    i = start
-    needle = "\\" + paren
-    while True:
-        i = src.find(needle, i, end)
-        if i < 0 or not is_escaped(src, i):
-            return i
-        i += 1
+    return find_unescaped(src, "\\" + paren, start, end)
 
 
 def _check_envs(tex: str, env: MutableMapping[str, Any], line: int | None) -> None:
@@ -256,7 +319,7 @@ def _math_inline(state: StateInline, silent: bool, opts: _Options) -> bool:
         return True
     if opts.kramdown and nxt == "\\" and src[pos + 2: pos + 3] in ("(", "["):
         opener = src[pos + 2]
-        close = src.find("\\\\" + (")" if opener == "(" else "]"), pos + 3, end)
+        close = _scanned(src).find("\\\\" + (")" if opener == "(" else "]"), pos + 3, end)
         if close < 0:
             return False
         if not silent:
@@ -265,8 +328,9 @@ def _math_inline(state: StateInline, silent: bool, opts: _Options) -> bool:
         return True
     if nxt in "er" and (src.startswith("\\eqref{", pos) or src.startswith("\\ref{", pos)):
         # MathJax would typeset these outside math too (processRefs); mark them instead.
-        close = src.find("}", pos, end)
-        if close < 0 or "\n" in src[pos:close]:
+        scan = _scanned(src)
+        close = scan.find("}", pos, end)
+        if close < 0 or scan.find("\n", pos, close) >= 0:
             return False
         if not silent:
             _push(state, src[pos: close + 1], "ref", False, False, pos)
@@ -312,7 +376,7 @@ def _dollar_math(state: StateInline, silent: bool) -> bool:
     if close < 0 or "`" in src[pos + 1: close]:
         nxt = src[pos + 1]
         if (close < 0 and not silent and not nxt.isdigit() and nxt not in "\n.,;:!?)"
-                and "$" not in src[pos + 1: end]):
+                and src.find("$", pos + 1, end) < 0):
             warn(state.env, inline_line(state, pos), "unclosed $: no closing $ in this paragraph",
                  "close the formula with $, or write \\$ for a literal dollar sign")
         return False
@@ -344,48 +408,17 @@ def _math_block(state: StateBlock, startLine: int, endLine: int, silent: bool, o
     if state.sCount[startLine] - state.blkIndent >= 4:
         return False
     start = state.bMarks[startLine] + state.tShift[startLine]
+    if start >= state.eMarks[startLine] or state.src[start] not in "$\\":
+        return False   # asked for every line of every paragraph: answer the common case at once
     first = state.src[start: state.eMarks[startLine]]
     found = _opener(first, opts)
     if found is None:
         return False
     markup, closer, skip = found
-
-    def close_in(text: str, begin: int) -> int:
-        """End index of the closing delimiter in ``text``, or -1."""
-        if markup == "env":
-            return find_env_end(text, closer, begin, len(text))
-        i = text.find(closer, begin) if markup == "\\\\[" else find_unescaped(text, closer, begin, len(text))
-        return i + len(closer) if i >= 0 else -1
-
-    env_open = _BEGIN.match(first) if markup == "env" else None
-    begin = len(env_open.group(0)) if env_open else skip
-    last = startLine
-    joined = first
-    stop = close_in(joined, begin)
-    blank_inside = False
-    while stop < 0:
-        last += 1
-        if last >= endLine:
-            return False
-        if state.isEmpty(last):
-            # kramdown's block math ($$ ... $$) runs over blank lines: one formula, as on Jekyll.
-            # Other delimiters end with their paragraph.
-            if markup != "$$":
-                return False
-            blank_inside = True
-        elif state.sCount[last] < state.blkIndent:
-            return False
-        line = state.src[state.bMarks[last] + state.tShift[last]: state.eMarks[last]]
-        joined += "\n" + line
-        # only the new line can hold a $$ or \] closer; environments count nesting from the start
-        stop = close_in(joined, begin if markup == "env" else len(joined) - len(line))
-    label = equation_label(joined[stop:])
-    if joined[stop:].strip() and label is None:
-        return False  # text after the closing delimiter: it is inline math in a paragraph
-    if blank_inside and last + 1 < endLine and not state.isEmpty(last + 1):
-        # kramdown takes such a block only when a blank line (or the end) follows it; this also
-        # keeps an unclosed $$ from pairing with the opening $$ of a later block.
+    located = _block_extent(state, startLine, endLine, start, first, markup, closer, skip)
+    if located is None:
         return False
+    last, label = located
     if silent:
         return True
 
@@ -414,6 +447,39 @@ def _math_block(state: StateBlock, startLine: int, endLine: int, silent: bool, o
     _check_envs(tex, state.env, startLine)
     state.line = last + 1
     return True
+
+
+def _block_extent(state: StateBlock, startLine: int, endLine: int, start: int, first: str, markup: str,
+                  closer: str, skip: int) -> tuple[int, str | None] | None:
+    """(last line, equation label) of the formula opened on ``startLine``, or None when it is no block.
+
+    The closing delimiter is found in the whole source at once (see :class:`_Scanned`); the
+    lines up to it must all belong to the block, and after it only an equation label
+    (``{#eq-name}``) may follow on its line.  kramdown's block math (``$$ ... $$``) runs
+    over blank lines, as on Jekyll; then a blank line (or the end) must follow it, which
+    also keeps an unclosed ``$$`` from pairing with the opening ``$$`` of a later block.
+    """
+    src = state.src
+    begin = start + (len(_BEGIN.match(first).group(0)) if markup == "env" else skip)  # type: ignore[union-attr]
+    if markup == "env":
+        stop = find_env_end(src, closer, begin, len(src))
+    else:
+        i = _scanned(src).find(closer, begin, len(src), unescaped=markup != "\\\\[")
+        stop = i + len(closer) if i >= 0 else -1
+    if stop < 0:
+        return None
+    last = bisect_right(state.bMarks, stop - 1) - 1
+    blank_ok = markup == "$$"
+    if last >= endLine or _block_ends_before(state, startLine, last, endLine, blank_ok):
+        return None
+    rest = src[stop: state.eMarks[last]]
+    label = equation_label(rest)
+    if rest.strip() and label is None:
+        return None  # text after the closing delimiter: it is inline math in a paragraph
+    if (blank_ok and last + 1 < endLine and not state.isEmpty(last + 1)
+            and any(state.isEmpty(line) for line in range(startLine + 1, last))):
+        return None
+    return last, label
 
 
 def _kramdown_block_tex(text: str, markup: str, skip: int, closer: str) -> str:
@@ -501,3 +567,32 @@ def guard_setext_headings(md: MarkdownIt) -> None:
 
     lheading._math_guard = True  # type: ignore[attr-defined]
     md.block.ruler.at("lheading", lheading)
+
+
+def _block_ends_before(state: StateBlock, first: int, last: int, endLine: int, blank_ok: bool = False) -> bool:
+    """Whether a line in ``first+1 .. last`` is empty (unless ``blank_ok``) or less indented than the block.
+
+    Asked again for every line of a long paragraph (each line may start a
+    block that interrupts it), so what is known is kept on the state: the
+    lines after ``lo`` up to ``good`` continue the block, and ``stop`` (when
+    known) is the first line after them that does not.  In one nesting
+    context the answer for any ``first`` in that run is then immediate.
+    """
+    context = (state.blkIndent, endLine, state.level, state.parentType, blank_ok)
+    run = getattr(state, "_math_run", None)
+    if run is None or run[0] != context or not (run[1] <= first <= run[2]):
+        run = [context, first, first, None]
+        state._math_run = run  # type: ignore[attr-defined]
+    if last <= run[2]:
+        return False
+    if run[3] is not None:
+        return True
+    line = run[2] + 1
+    while line <= last:
+        empty = state.isEmpty(line)
+        if line >= endLine or (empty and not blank_ok) or (not empty and state.sCount[line] < state.blkIndent):
+            run[3] = line
+            return True
+        run[2] = line
+        line += 1
+    return False
