@@ -9,7 +9,7 @@ from pathlib import Path
 from collections.abc import Callable, Iterable
 
 from generator.errors import BuildError, Diagnostic
-from generator.kernel import runner
+from generator.kernel import runner, sweep
 from generator.kernel.cache import ExecCache
 from generator.kernel.hashing import StampMemo
 from generator.kernel.model import ExecRequest, PostResult, ProgressEvent
@@ -144,7 +144,7 @@ def _record_stale(plan: PostPlan) -> bool:
         return True
     entries, inline = plan.record.get("entries", {}), plan.record.get("inline", {})
     return (any(s.key not in entries for s in plan.cells if s.key)
-            or any(s.key not in inline for s in plan.inline))
+            or any(s.key not in inline for s in plan.inline) or sweep.record_stale(plan))
 
 
 def _serialized(progress):

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 
 from generator.errors import Diagnostic
-from generator.kernel import environment
+from generator.kernel import environment, sweep
 from generator.kernel.cache import ExecCache
 from generator.kernel.hashing import digest
 from generator.kernel.model import CellResult, Output, PostResult
@@ -40,6 +40,7 @@ def assemble(plan: PostPlan, cache: ExecCache, *, no_exec: bool = False,
                     "content/ holds sources; write generated files elsewhere (figures are "
                     "collected automatically), or they may be picked up as pages or assets"))
         cells.append(CellResult(step.cell.index, status, reason, outputs, dict(step.cell.options), seconds))
+    sweep.attach(plan, cells, lambda entry, cell: _outputs(entry, cell, plan, cache))
     inline_values = [s.value for s in plan.inline]
     inline_reasons = [s.reason if s.value is not None else
                       (f"not evaluated (no-exec mode): {s.reason}" if not failed else "not evaluated: the post failed")
@@ -57,6 +58,7 @@ def fingerprint(plan: PostPlan) -> str:
         parts.append(step.state if step.state and step.action != "run" else f"missing:{step.cell.index}")
     for step in plan.inline:
         parts.append(f"{step.key}={step.value}" if step.value is not None else f"missing:{step.expr.index}")
+    parts += sweep.fingerprint_parts(plan)
     return digest("fingerprint", *parts)
 
 

@@ -17,6 +17,7 @@ from pathlib import Path
 from collections.abc import Callable
 
 from generator.errors import Diagnostic
+from generator.kernel import sweep
 from generator.kernel.cache import ExecCache
 from generator.kernel.hashing import StampMemo, digest
 from generator.kernel.model import ProgressEvent
@@ -75,6 +76,7 @@ def write_record(plan: PostPlan, cache: ExecCache) -> None:
         "inline": {s.key: s.value for s in plan.inline if s.key and s.value is not None},
         "inline_exprs": [digest(s.expr.expr.strip()) for s in plan.inline],
         "checkpoints": kept,
+        "frames": sweep.record_frames(plan),
     }
     for old in set((plan.record or {}).get("checkpoints", [])) - set(kept):
         cache.checkpoint_path(old).unlink(missing_ok=True)
@@ -112,7 +114,7 @@ class _Session:
                 step.state = self.plan.states[p]
                 if self.pos == p:
                     self.pos = p + 1
-            elif step.action == "run" and not (self._reach(p, step) and self._run(step, p)):
+            elif not self._step(step, p):
                 ok = False
                 break
         self._progress("done" if ok else "failed")
@@ -196,6 +198,13 @@ class _Session:
         return True
 
     # -- cells ---------------------------------------------------------------------
+    def _step(self, step: CellStep, p: int) -> bool:
+        """Run a cell marked to run; an interactive cell's missing frames first, even when it is cached
+        (they run from position ``p``: see ``kernel/sweep.py``)."""
+        if step.action == "run":
+            return self._reach(p, step) and sweep.run_frames(self, step, p) and self._run(step, p)
+        return sweep.run_frames(self, step, p)
+
     def _run(self, step: CellStep, p: int, *, silent: bool = False) -> bool:
         cell = step.cell
         opts = cell.options
@@ -207,7 +216,8 @@ class _Session:
         timeout = float(opts.get("timeout", BUILTIN["timeout"]))
         msg = {"op": "run", "source": cell.source, "line": cell.line, "silent": silent,
                "fig_format": opts.get("fig-format", "svg"), "checkpoint": tmp, "timeout": timeout,
-               "warnings": opts.get("warning", True), "figsize": figure_size(opts)}
+               "warnings": opts.get("warning", True), "figsize": figure_size(opts),
+               "params": sweep.default_values(cell)}
         reply = self._ask(msg, timeout=timeout, cell=cell.index)
         if reply is None:
             return False

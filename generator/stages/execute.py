@@ -122,11 +122,17 @@ def _explain(state: BuildState, request, result) -> None:
 
 
 def figure_files(doc: Document, result) -> list[tuple[str, Path]]:
-    """(output path, cached file) of every figure a post shows, placed beside its page."""
+    """(output path, cached file) of every figure a post shows, placed beside its page
+    (an interactive cell's frames too)."""
+    from ..kernel.sweep import frame_files
+
     folder = doc.out_path.rsplit("/", 1)[0] + "/" if "/" in doc.out_path else ""
     files = []
     for cell in result.cells:
+        shown = set()
         for output in cell.outputs:
             if output.kind == "image" and output.file is not None:
                 files.append((folder + output.filename, Path(output.file)))
+                shown.add(output.filename)
+        files += [(folder + name, file) for name, file in frame_files(cell.sweep) if name not in shown]
     return files
