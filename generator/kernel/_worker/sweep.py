@@ -22,7 +22,10 @@ went (``seconds``, ``cpu``, ``savefig``).
 
 from __future__ import annotations
 
+import ast
 import fcntl
+import importlib
+import importlib.util
 import io
 import json
 import os
@@ -41,6 +44,7 @@ NO_FORK_VAR = "GDBLOG_SWEEP_NO_FORK"   # set to 1 to run frames one after anothe
 def sweep(worker, msg: dict) -> dict:
     frames = msg["frames"]
     reason = fork_unavailable()
+    _preimport(worker, msg["source"])
     _warm_up(msg.get("fig_format", "svg"))
     if reason:
         return {"op": "swept", "frames": _copied(worker, msg, frames), "mode": f"one at a time: {reason}"}
@@ -131,6 +135,41 @@ def _flush_c() -> None:
         ctypes.CDLL(None).fflush(None)
     except Exception:
         pass
+
+
+def _preimport(worker, source: str) -> None:
+    """Import once, before forking, the libraries the cell imports (and pyplot), so that each frame
+    does not import them again.
+
+    Only modules from outside the site (the standard library, installed
+    packages) or from the folders whose reads never count as a post's data
+    (gdcore): a module of the site itself must be imported by the cell, where
+    the file recorder sees it read.  Skipped when the post's folder has its
+    own ``matplotlibrc``, which matplotlib reads on import.
+    """
+    names = ["matplotlib.pyplot"] if not os.path.exists("matplotlibrc") else []
+    try:
+        tree = ast.parse(source)
+    except (SyntaxError, ValueError):
+        tree = None
+    for node in ast.walk(tree) if tree is not None else ():
+        if isinstance(node, ast.Import):
+            names += [alias.name for alias in node.names]
+        elif isinstance(node, ast.ImportFrom) and node.module and not node.level:
+            names.append(node.module)
+    site = os.path.join(os.path.normpath(worker.site_root), "")
+    for name in dict.fromkeys(names):
+        if name in sys.modules or (name == "matplotlib.pyplot" and "matplotlib" not in sys.modules
+                                   and importlib.util.find_spec("matplotlib") is None):
+            continue
+        try:
+            spec = importlib.util.find_spec(name)
+            origin = os.path.abspath(spec.origin) if spec is not None and spec.origin else ""
+            if not origin or (origin.startswith(site) and not origin.startswith(worker.recorder.ignore)):
+                continue
+            importlib.import_module(name)
+        except Exception:
+            continue   # the frames import it themselves, and fail there if they must
 
 
 def _warm_up(fmt: str) -> None:
