@@ -308,7 +308,7 @@ def attach(plan: Any, cells: list[CellResult], convert: Callable[[dict, Cell], l
             frames.append(Frame(frame.values, images, [o for o in outputs if o.kind != "image"], inline))
         complete = all(swept.complete(f) for f in swept.frames)
         result.sweep = Sweep(swept.params, swept.default, frames, complete)
-        ran = f"{swept.ran} ran, " if swept.ran else ""
+        ran = f"{swept.ran} ran ({swept.note}), " if swept.ran else ""
         result.reason += (f"; frames: {ran}{len(frames) - swept.ran} cached" if complete
                           else f"; {sum(not swept.complete(f) for f in swept.frames)} of {len(frames)} "
                                "frames not executed")
