@@ -166,6 +166,8 @@
       });
       images.forEach(function (img, n) {
         var src = frame.img[n];
+        // a frame that shows an error (error: true) may have drawn fewer figures
+        img.style.visibility = src ? "" : "hidden";
         if (src && img.getAttribute("src") !== src) {
           img.setAttribute("src", src);
           var picture = img.parentNode;
@@ -189,7 +191,7 @@
       var selector = '.interactive-value[data-interactive-for="' + cell + '"]';
       Array.prototype.forEach.call(document.querySelectorAll(selector), function (span) {
         var value = values[span.getAttribute("data-inline")];
-        if (value !== undefined) span.textContent = value;
+        span.textContent = value !== undefined ? value : "\u2013";   // a frame that raised has no value
       });
       preloadNear();
     }

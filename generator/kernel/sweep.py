@@ -202,7 +202,9 @@ def _take(session: Any, swept: SweepPlan, frame: FrameStep, result: dict) -> Dia
         outputs.append({"kind": "error", "text": error["traceback"]})
     entry = {"outputs": outputs, "files": {p: stamp[0] for p, stamp in result["files_read"].items()},
              "written": result["files_written"],
-             "inline": {_expr_id(e): v["value"] for e, v in zip(swept.inline, result["inline"], strict=True)},
+             # a frame that raised (error: true) evaluates no inline expression: None, shown as a dash
+             "inline": {_expr_id(e): v["value"] for e, v in zip(swept.inline, result["inline"], strict=True)}
+             if not error else {_expr_id(e): None for e in swept.inline},
              "seconds": result["seconds"], "cpu": result["cpu"], "savefig": result["savefig"]}
     session._learn(result["files_read"])
     session.ctx.cache.put_entry(frame.key, entry)
@@ -240,13 +242,19 @@ def _images(entry: dict | None) -> int:
     return sum(1 for out in (entry or {}).get("outputs", []) if out["kind"] == "image")
 
 
+def _failed_shown(entry: dict | None) -> bool:
+    """A frame that raised with ``error: true``: it shows its error, and what it drew before."""
+    return any(out["kind"] == "error" for out in (entry or {}).get("outputs", []))
+
+
 def _check_shapes(session: Any, swept: SweepPlan) -> bool:
-    """Every frame must draw as many figures as the default frame: the page swaps them one for one."""
+    """Every frame must draw as many figures as the default frame: the page swaps them one for one
+    (a frame that shows its error may have drawn fewer)."""
     default = swept.frames[swept.default]
     expected = _images(default.entry)
     for frame in swept.frames:
         count = _images(frame.entry)
-        if count != expected:
+        if count != expected and not (count < expected and _failed_shown(frame.entry)):
             session.errors.append(Diagnostic(
                 session.req.display_path, swept.cell.line,
                 f"cell {swept.cell.index + 1} draws {count} figure(s) for {sweep_params.describe(frame.values)} "
@@ -304,7 +312,7 @@ def attach(plan: Any, cells: list[CellResult], convert: Callable[[dict, Cell], l
             images = [_frame_image(out, base[k] if k < len(base) else None)
                       for k, out in enumerate(o for o in outputs if o.kind == "image")]
             values = frame.entry.get("inline", {})
-            inline = {e.index: values[_expr_id(e)] for e in swept.inline if _expr_id(e) in values}
+            inline = {e.index: values[_expr_id(e)] for e in swept.inline if values.get(_expr_id(e)) is not None}
             frames.append(Frame(frame.values, images, [o for o in outputs if o.kind != "image"], inline))
         complete = all(swept.complete(f) for f in swept.frames)
         result.sweep = Sweep(swept.params, swept.default, frames, complete)

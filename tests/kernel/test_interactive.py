@@ -218,3 +218,14 @@ def test_interactive_belongs_on_a_cell_not_in_front_matter(site):
     site.write(POST, "# T\n\n" + fence("x = 1"))
     with pytest.raises(BuildError, match="option 'interactive' belongs on a cell"):
         site.request(POST, exec_settings={"interactive": {"k": [1, 2]}})
+
+
+def test_with_error_true_a_failing_frame_shows_its_error(site):
+    code = ("import matplotlib.pyplot as plt\nif k == 2:\n    raise ValueError('no figure for two')\n"
+            "plt.figure(figsize=(1, 1))\nsquare = k")
+    one_post(site, interactive(code=code, extra=("error: true",)))
+    sweep = site.execute(POST)[POST].cells[0].sweep
+    failed = sweep.frames[1]
+    assert failed.images == [] and "ValueError: no figure for two" in texts(failed.outputs)[-1]
+    assert [len(f.images) for f in sweep.frames] == [1, 0, 1]
+    assert failed.inline == {}   # the inline values of a frame that raised are not evaluated
