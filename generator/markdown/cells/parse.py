@@ -35,8 +35,8 @@ def parse_cell(content: str, *, first_line: int) -> ParsedCell:
     warnings: list = []
     if option_lines:
         options, problems, warnings = _parse_options(option_lines, first_line)
-    lines = {key: _line_of(key, option_lines, first_line) for key in options}
-    return ParsedCell(code, options, first_line + count, problems, warnings, lines)
+    key_lines = {key: _line_of(key, option_lines, first_line) for key in options}
+    return ParsedCell(code, options, first_line + count, problems, warnings, key_lines)
 
 
 def _parse_options(option_lines: list[str], first_line: int) -> tuple[dict, list, list]:
