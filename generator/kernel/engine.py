@@ -45,6 +45,7 @@ def execute_posts(requests: Iterable[ExecRequest], *, cache_dir: Path, site_root
     """
     requests = list(requests)
     ctx = _context(cache_dir, site_root, project_root, limits)
+    ctx.jobs = jobs
     _check_unique(requests)
     plans = [plan_post(r, cache=ctx.cache, memo=ctx.memo, site_root=ctx.site_root,
                        gdcore_hash=gdcore_hash, refresh=refresh) for r in requests]

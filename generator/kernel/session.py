@@ -49,6 +49,7 @@ class Context:
     project_root: Path
     limits: Limits
     zygote: Zygote | None = None   # the build's fork server (None: plain worker processes)
+    jobs: int | None = None        # processes at once (--jobs); an interactive cell's frames use as many
 
 
 def run_session(plan: PostPlan, ctx: Context, report: Callable[[ProgressEvent], None]) -> list[Diagnostic]:

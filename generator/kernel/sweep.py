@@ -159,7 +159,7 @@ def run_frames(session: Any, step: Any, p: int) -> bool:
     cell = swept.cell
     opts = cell.options
     timeout = float(opts.get("timeout", BUILTIN["timeout"]))
-    parallel = max(1, min(len(missing), os.cpu_count() or 1))
+    parallel = max(1, min(len(missing), session.ctx.jobs or os.cpu_count() or 1))
     msg = {"op": "sweep", "source": cell.source, "line": cell.line, "timeout": timeout,
            "fig_format": opts.get("fig-format", "svg"), "warnings": opts.get("warning", True),
            "figsize": figure_size(opts), "parallel": parallel,

@@ -229,3 +229,10 @@ def test_with_error_true_a_failing_frame_shows_its_error(site):
     assert failed.images == [] and "ValueError: no figure for two" in texts(failed.outputs)[-1]
     assert [len(f.images) for f in sweep.frames] == [1, 0, 1]
     assert failed.inline == {}   # the inline values of a frame that raised are not evaluated
+
+
+def test_frames_run_as_many_at_once_as_the_build_allows(site):
+    one_post(site, interactive("[1, 2, 3, 4]"))
+    assert "frames: 4 ran (fork x1)" in site.execute(POST, jobs=1)[POST].cells[0].reason
+    one_post(site, interactive("[1, 2, 3, 4, 5]"))
+    assert "frames: 5 ran (fork x2)" in site.execute(POST, jobs=2, refresh=True)[POST].cells[0].reason
