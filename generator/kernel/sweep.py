@@ -205,7 +205,8 @@ def _take(session: Any, swept: SweepPlan, frame: FrameStep, result: dict) -> Dia
              # a frame that raised (error: true) evaluates no inline expression: None, shown as a dash
              "inline": {_expr_id(e): v["value"] for e, v in zip(swept.inline, result["inline"], strict=True)}
              if not error else {_expr_id(e): None for e in swept.inline},
-             "seconds": result["seconds"], "cpu": result["cpu"], "savefig": result["savefig"]}
+             "seconds": result["seconds"], "cpu": result["cpu"], "savefig": result["savefig"],
+             "savefig_cpu": result["savefig_cpu"]}
     session._learn(result["files_read"])
     session.ctx.cache.put_entry(frame.key, entry)
     frame.entry = entry

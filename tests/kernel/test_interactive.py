@@ -58,7 +58,7 @@ def test_every_frame_runs_once_and_the_default_is_the_cells_own_output(site):
     # the cell below sees the default frame; every value ran once, plus the cell's own run
     assert texts(result.cells[1].outputs) == ["after 1 1\n"]
     assert sorted(runs(site)) == ["1", "1", "2", "3"]
-    assert "frames: 3 ran (fork x" in cell.reason
+    assert "frames: 3 ran (forked x" in cell.reason
 
 
 def test_a_range_and_a_list_give_every_combination_in_row_major_order(site):
@@ -84,6 +84,17 @@ def test_frames_cannot_leak_into_each_other_or_into_the_post(site):
     result = site.execute(POST)[POST]
     assert [texts(f.outputs) for f in result.cells[1].sweep.frames] == [["1 1.5\n"]] * 3
     assert texts(result.cells[2].outputs) == ["[1] 9.0\n"]   # only the cell's own run (the default frame)
+
+
+def test_a_namespace_that_cannot_be_copied_gets_a_fork_per_frame(site):
+    before = fence("class Box:\n    pass\n\nbox = Box()\nbox.seen = []")   # a class from a cell: no pickle
+    one_post(site, interactive(code="box.seen.append(k)\nprint(len(box.seen))\nsquare = k * k"), before=before,
+             after=fence("print(box.seen)"))
+    result = site.execute(POST)[POST]
+    assert [texts(f.outputs) for f in result.cells[1].sweep.frames] == [["1\n"]] * 3
+    assert texts(result.cells[2].outputs) == ["[1]\n"]
+    assert "a fork per frame x2: the namespace cannot be copied (class Box is defined in a cell)" \
+        in result.cells[1].reason
 
 
 def test_without_fork_each_frame_starts_from_a_copy(site, monkeypatch):
@@ -233,6 +244,6 @@ def test_with_error_true_a_failing_frame_shows_its_error(site):
 
 def test_frames_run_as_many_at_once_as_the_build_allows(site):
     one_post(site, interactive("[1, 2, 3, 4]"))
-    assert "frames: 4 ran (fork x1)" in site.execute(POST, jobs=1)[POST].cells[0].reason
+    assert "frames: 4 ran (forked x1)" in site.execute(POST, jobs=1)[POST].cells[0].reason
     one_post(site, interactive("[1, 2, 3, 4, 5]"))
-    assert "frames: 5 ran (fork x2)" in site.execute(POST, jobs=2, refresh=True)[POST].cells[0].reason
+    assert "frames: 5 ran (forked x2)" in site.execute(POST, jobs=2, refresh=True)[POST].cells[0].reason

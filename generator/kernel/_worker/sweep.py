@@ -1,17 +1,23 @@
 """Run an interactive cell once per frame, each run on its own copy of the namespace.
 
-The worker sits after the cells above the interactive cell.  For every frame
-it forks a child: the child is a copy of the whole process (namespace, RNG
-state, rcParams, imported modules, loaded fonts), sets the frame's parameters
-as variables, runs the cell, saves its figures into the blob store, evaluates
-the inline expressions that follow the cell, sends the result back on a pipe
-and exits.  Nothing a frame does can reach another frame or the worker, and
-``parallel`` children run at once.
+The worker sits after the cells above the interactive cell.  It pickles the
+namespace once (a *snapshot*: the variables, the RNG states, the rcParams
+the cells changed; see ``checkpoint``) and forks ``parallel`` processes
+(``pool.in_slots``).  Each runs frames one after another: before each, it
+restores the snapshot and the process's working folder, ``sys.path``,
+environment and numpy settings, sets the frame's parameters as variables,
+runs the cell, saves its figures into the blob store, evaluates the inline
+expressions that follow the cell and sends the result back.  So no frame sees
+another's variables, and the worker itself is never touched.
 
-Where forking is unsafe (another thread is running: a lock it holds would
-stay locked in the child) or impossible, the frames run one after another in
-the worker, each from a pickled copy of the namespace (see ``checkpoint``),
-which is restored once more at the end.
+What the snapshot does not cover -- attributes a frame sets on an imported
+module -- could reach the next frame of the same process.  A namespace that
+cannot be pickled (a class defined in a cell, an open file), or that takes
+longer to unpickle than a fork costs (figures, big arrays), gets a fork per
+frame instead (``pool.per_frame``), where nothing at all is shared.
+Where forking is unsafe (another thread is running: a lock it holds would stay
+locked in the child) or impossible, the frames run one after another in the
+worker from the snapshot, which is restored once more at the end.
 
 Request ``{"op": "sweep", "frames": [{"id", "values"}], "inline": [{"index",
 "expr", "line"}], "parallel", ...}`` plus the fields of a ``run`` request;
@@ -23,22 +29,20 @@ went (``seconds``, ``cpu``, ``savefig``).
 from __future__ import annotations
 
 import ast
-import fcntl
 import importlib
 import importlib.util
 import io
-import json
 import os
-import select
-import signal
-import stat
 import sys
 import tempfile
 import time
 
-from _worker import checkpoint, figures
+from _worker import checkpoint, figures, pool
 
 NO_FORK_VAR = "GDBLOG_SWEEP_NO_FORK"   # set to 1 to run frames one after another (tests)
+#: A namespace that takes longer to unpickle than this (figures, big arrays) is copied by a fork
+#: per frame instead, which costs about this much (page copying) whatever the namespace holds.
+FORK_COST = 0.015
 
 
 def sweep(worker, msg: dict) -> dict:
@@ -46,10 +50,73 @@ def sweep(worker, msg: dict) -> dict:
     reason = fork_unavailable()
     _preimport(worker, msg["source"])
     _warm_up(msg.get("fig_format", "svg"))
-    if reason:
-        return {"op": "swept", "frames": _copied(worker, msg, frames), "mode": f"one at a time: {reason}"}
     parallel = max(1, int(msg.get("parallel") or 1))
-    return {"op": "swept", "frames": _forked(worker, msg, frames, parallel), "mode": f"fork x{parallel}"}
+    timeout = float(msg.get("timeout") or 0)
+    snapshot = _Snapshot(worker)
+    try:
+        if reason:
+            if snapshot.problem:
+                message = (f"could not give each frame its own copy of the namespace: forking is not possible "
+                           f"({reason}) and {snapshot.problem}")
+                return {"op": "swept", "frames": [_failed(f, "copy", message) for f in frames], "mode": ""}
+            results = [snapshot.run(msg, frame) for frame in frames]
+            snapshot.restore()   # leave the worker's namespace as it was
+            figures.close_all()
+            return {"op": "swept", "frames": results, "mode": f"one at a time: {reason}"}
+        close = (worker.sock_fd,) if getattr(worker, "sock_fd", None) is not None else ()
+        if snapshot.problem or snapshot.cost > FORK_COST:
+            why = snapshot.problem or f"copying the namespace takes {snapshot.cost * 1000:.0f} ms, more than a fork"
+            results = pool.per_frame(lambda frame: _run_frame(worker, msg, frame), _failed, frames,
+                                     parallel=parallel, timeout=timeout, close_in_child=close)
+            return {"op": "swept", "frames": results, "mode": f"a fork per frame x{parallel}: {why}"}
+        results = pool.in_slots(lambda frame: snapshot.run(msg, frame), _failed, frames,
+                                parallel=parallel, timeout=timeout, close_in_child=close)
+        return {"op": "swept", "frames": results, "mode": f"forked x{parallel}"}
+    finally:
+        snapshot.discard()
+
+
+class _Snapshot:
+    """The worker's state before the interactive cell, to start every frame from."""
+
+    def __init__(self, worker):
+        self.worker = worker
+        self.problem = ""
+        fd, self.path = tempfile.mkstemp(suffix=".pkl")
+        os.close(fd)
+        self.cost = 0.0   # seconds to restore it (measured once, into a scratch namespace)
+        try:
+            checkpoint.save(worker.ns, self.path, cap=worker.checkpoint_cap)
+            scratch = type(worker.main_module)("__main__")
+            started = time.process_time()
+            checkpoint.load(scratch.__dict__, self.path, scratch)
+            self.cost = time.process_time() - started
+        except checkpoint.CheckpointError as exc:
+            self.problem = f"the namespace cannot be copied ({exc})"
+        self.cwd, self.path_list, self.environ = os.getcwd(), list(sys.path), dict(os.environ)
+        np = sys.modules.get("numpy")
+        self.numpy = (np.geterr(), np.get_printoptions()) if np is not None else None
+
+    def restore(self) -> None:
+        checkpoint.load(self.worker.ns, self.path, self.worker.main_module)
+        os.chdir(self.cwd)
+        sys.path[:] = self.path_list
+        if dict(os.environ) != self.environ:
+            os.environ.clear()
+            os.environ.update(self.environ)
+        np = sys.modules.get("numpy")
+        if np is not None and self.numpy is not None:
+            np.seterr(**self.numpy[0])
+            np.set_printoptions(**self.numpy[1])
+
+    def run(self, msg: dict, frame: dict) -> dict:
+        return _run_frame(self.worker, msg, frame, prepare=self.restore)
+
+    def discard(self) -> None:
+        try:
+            os.unlink(self.path)
+        except OSError:
+            pass
 
 
 def fork_unavailable() -> str:
@@ -70,18 +137,22 @@ def fork_unavailable() -> str:
 
 # -- one frame -------------------------------------------------------------------
 
-def _run_frame(worker, msg: dict, frame: dict) -> dict:
-    """Run the cell with the frame's values, then the inline expressions after it."""
+def _run_frame(worker, msg: dict, frame: dict, prepare=None) -> dict:
+    """Run the cell with the frame's values (after ``prepare``, which gives it a fresh namespace),
+    then the inline expressions after it; time the whole, and the share of ``savefig``."""
     cpu, wall = time.process_time(), time.perf_counter()
-    saving = [0.0]
+    if prepare is not None:
+        prepare()
+    saving = [0.0, 0.0]   # wall, CPU
     original = figures.save_figure
 
     def timed_save(*args, **kwargs):
-        started = time.perf_counter()
+        started, started_cpu = time.perf_counter(), time.process_time()
         try:
             return original(*args, **kwargs)
         finally:
             saving[0] += time.perf_counter() - started
+            saving[1] += time.process_time() - started_cpu
 
     figures.save_figure = timed_save
     try:
@@ -102,7 +173,7 @@ def _run_frame(worker, msg: dict, frame: dict) -> dict:
     return {"id": frame["id"], "outputs": outputs, "error": ran["error"], "files_read": files_read,
             "files_written": sorted(set(written)), "inline": inline,
             "seconds": round(time.perf_counter() - wall, 4), "cpu": round(time.process_time() - cpu, 4),
-            "savefig": round(saving[0], 4)}
+            "savefig": round(saving[0], 4), "savefig_cpu": round(saving[1], 4)}
 
 
 class _fd_capture:
@@ -189,140 +260,6 @@ def _warm_up(fmt: str) -> None:
         pass
 
 
-# -- forked frames -----------------------------------------------------------------
-
-def _forked(worker, msg: dict, frames: list[dict], parallel: int) -> list[dict]:
-    timeout = float(msg.get("timeout") or 0)
-    queue = list(frames)
-    running: dict[int, list] = {}   # read end of the child's pipe -> [pid, frame, chunks, deadline]
-    results: dict = {}
-    sys.stdout.flush()
-    sys.stderr.flush()
-    while queue or running:
-        while queue and len(running) < parallel:
-            frame = queue.pop(0)
-            r, w = os.pipe()
-            pid = os.fork()
-            if pid == 0:
-                _child(worker, msg, frame, r, w)   # never returns
-            os.close(w)
-            running[r] = [pid, frame, [], time.monotonic() + timeout if timeout else None]
-        deadlines = [entry[3] for entry in running.values() if entry[3] is not None]
-        wait = max(0.0, min(deadlines) - time.monotonic()) if deadlines else None
-        ready, _, _ = select.select(list(running), [], [], wait)
-        for r in ready:
-            data = os.read(r, 1 << 16)
-            if data:
-                running[r][2].append(data)
-                continue
-            pid, frame, chunks, _ = running.pop(r)
-            os.close(r)
-            _, status = os.waitpid(pid, 0)
-            results[frame["id"]] = _decode(b"".join(chunks), frame, status)
-        now = time.monotonic()
-        for r, (pid, frame, _, deadline) in list(running.items()):
-            if deadline is not None and now >= deadline:
-                os.kill(pid, signal.SIGKILL)
-                os.waitpid(pid, 0)
-                os.close(r)
-                del running[r]
-                results[frame["id"]] = _failed(frame, "timeout", f"timed out after {timeout:g} s and was stopped")
-    return [results[f["id"]] for f in frames]
-
-
-def _child(worker, msg: dict, frame: dict, r: int, w: int) -> None:
-    code = 1
-    try:
-        os.close(r)
-        if getattr(worker, "sock_fd", None) is not None:
-            os.close(worker.sock_fd)   # the parent's conversation, never this process's
-        _private_files()
-        try:
-            result = _run_frame(worker, msg, frame)
-        except BaseException as exc:  # the sweep machinery itself failed: say so rather than die mute
-            result = _failed(frame, "crash", f"could not run ({type(exc).__name__}: {exc})")
-        view = memoryview(json.dumps(result).encode("utf-8"))
-        while view:
-            view = view[os.write(w, view):]
-        code = 0
-    finally:
-        os._exit(code)
-
-
-def _decode(data: bytes, frame: dict, status: int) -> dict:
-    try:
-        return json.loads(data)
-    except ValueError:
-        pass
-    code = os.waitstatus_to_exitcode(status)
-    if code < 0:
-        try:
-            how = f"killed by {signal.Signals(-code).name}"
-        except ValueError:
-            how = f"killed by signal {-code}"
-    else:
-        how = f"exited with status {code}"
-    return _failed(frame, "crash", f"killed its process ({how})")
-
-
 def _failed(frame: dict, kind: str, message: str) -> dict:
     return {"id": frame["id"], "outputs": [], "error": {"fatal": kind, "message": message}, "files_read": {},
-            "files_written": [], "inline": [], "seconds": 0.0, "cpu": 0.0, "savefig": 0.0}
-
-
-def _private_files() -> None:
-    """Give this child its own offset in every file opened read-only before the fork.
-
-    A forked child shares each open file's offset with its parent and siblings;
-    matplotlib reads glyphs from its font files with a seek then a read, so two
-    frames drawing at once would read each other's bytes.  Reopening the file
-    onto the same descriptor number keeps every Python object that uses it
-    working, with an offset of its own.
-    """
-    try:
-        names = os.listdir("/proc/self/fd")
-    except OSError:
-        return
-    for name in names:
-        fd = int(name)
-        if fd < 3:
-            continue
-        try:
-            info = os.fstat(fd)
-            if not stat.S_ISREG(info.st_mode) or fcntl.fcntl(fd, fcntl.F_GETFL) & os.O_ACCMODE != os.O_RDONLY:
-                continue
-            path = os.readlink(f"/proc/self/fd/{fd}")
-            if not path.startswith("/") or path.endswith(" (deleted)"):
-                continue
-            fresh = os.open(path, os.O_RDONLY | os.O_CLOEXEC)
-            try:
-                if os.fstat(fresh).st_ino == info.st_ino:
-                    os.lseek(fresh, os.lseek(fd, 0, os.SEEK_CUR), os.SEEK_SET)
-                    os.dup2(fresh, fd, inheritable=os.get_inheritable(fd))
-            finally:
-                os.close(fresh)
-        except OSError:
-            continue
-
-
-# -- frames without fork ---------------------------------------------------------------
-
-def _copied(worker, msg: dict, frames: list[dict]) -> list[dict]:
-    fd, path = tempfile.mkstemp(suffix=".pkl")
-    os.close(fd)
-    try:
-        try:
-            checkpoint.save(worker.ns, path, cap=worker.checkpoint_cap)
-        except checkpoint.CheckpointError as exc:
-            message = (f"could not give each frame its own copy of the namespace: forking is not possible "
-                       f"and the namespace cannot be pickled ({exc})")
-            return [_failed(frame, "copy", message) for frame in frames]
-        results = []
-        for frame in frames:
-            checkpoint.load(worker.ns, path, worker.main_module)
-            results.append(_run_frame(worker, msg, frame))
-        checkpoint.load(worker.ns, path, worker.main_module)   # leave the namespace as it was
-        figures.close_all()
-        return results
-    finally:
-        os.unlink(path)
+            "files_written": [], "inline": [], "seconds": 0.0, "cpu": 0.0, "savefig": 0.0, "savefig_cpu": 0.0}
