@@ -3,7 +3,8 @@
 The computing core of the blog's executable math posts:
 
     linear          the line ŷ = b + w·x: predict, errors, mse, gradients, step
-    descent         gradient_descent: batch, mini-batch and stochastic, one runner
+    descent         gradient_descent: batch, mini-batch and stochastic, one runner;
+                    sweep: one run per setting, cut with DescentResult.after (cheap sweeps)
     learning_rates  compare learning rates, classify runs
     optimizers      SGD, Momentum, Adam and learning-rate schedules
     scaling         StandardScaler
@@ -20,7 +21,7 @@ Importing gdcore does not import matplotlib; `gdcore.plots`,
 import importlib
 
 from . import datasets, learning_rates, nn, optimizers, scaling, surface
-from .descent import DescentResult, History, gradient_descent
+from .descent import DescentResult, History, gradient_descent, sweep
 from .learning_rates import classify, compare_learning_rates
 from .linear import errors, gradients, init_params, least_squares, mse, predict, step
 from .optimizers import SGD, Adam, Constant, ExponentialDecay, Momentum, StepDecay
@@ -32,7 +33,7 @@ __version__ = "0.1.0"
 _LAZY = ("plots", "animation", "style")
 
 __all__ = [
-    "DescentResult", "History", "classify", "compare_learning_rates", "gradient_descent",
+    "DescentResult", "History", "classify", "compare_learning_rates", "gradient_descent", "sweep",
     "errors", "gradients", "init_params", "least_squares", "mse", "predict", "step",
     "SGD", "Adam", "Constant", "ExponentialDecay", "Momentum", "StepDecay",
     "StandardScaler", "check_gradients", "curvature", "hessian", "loss_grid",

@@ -12,8 +12,9 @@ Inside the runner the parameters live in one vector θ = (b, w₁, …, w_d), so
 optimizer never needs to know which entry is the intercept.
 """
 
+import itertools
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 
@@ -56,10 +57,47 @@ class DescentResult:
     lr: object
     batch_size: "int | None"
     optimizer: str
+    updates_per_epoch: int = 1
+    epochs: "int | None" = None      # the epochs asked for (epochs_run is fewer when the run blew up)
 
     @property
     def params(self):
         return self.b, self.w
+
+    def after(self, epochs):
+        """The run as it stood after its first `epochs` epochs: a prefix of this one, not a new run.
+
+        A descent is deterministic, so the run that stops after k epochs is the
+        first k epochs of a longer run with the same settings.  Sweeping the number
+        of steps (an interactive figure with `steps: {from: 0, to: 50}`) therefore
+        needs one run of 50 epochs, cut with `run.after(steps)`, not 50 runs:
+
+            run = gradient_descent(x, y, lr=0.1, epochs=50)
+            run.after(12)       # b, w, loss, history and verdict after 12 epochs
+
+        The result is a DescentResult like any other (plots and classify take it).
+        A run that stopped because it blew up is itself from that epoch on; asking
+        for more epochs than the run was given is a ValueError.  The result agrees
+        with a fresh run of that many epochs, except that at the edge of overflow
+        (a loss near 1e308) the two may disagree on whether the loss overflowed.
+        `updates` is exact for histories recorded per update (the default); for
+        record="epoch" it is whole epochs times the updates of one.
+        """
+        epochs = _checks.count(epochs, "epochs", minimum=0)
+        asked = self.epochs_run if self.epochs is None else self.epochs
+        if epochs > asked:
+            raise ValueError(f"the run has {asked} epochs, so it cannot say where it was after {epochs}: "
+                             f"run it for at least {epochs} epochs")
+        if epochs > self.epochs_run or (epochs == self.epochs_run and not self.diverged):
+            return self  # a run that stopped when it blew up stays what it was from there on
+        history = self.history
+        rows = int(np.searchsorted(history.epoch, epochs, side="right"))
+        cut = History(history.b[:rows], history.w[:rows], history.loss[:rows], history.epoch[:rows])
+        per_update = len(history) - 1 == self.updates
+        updates = rows - 1 if per_update else epochs * self.updates_per_epoch
+        loss = float(cut.loss[-1])
+        return replace(self, b=float(cut.b[-1]), w=public_w(np.asarray(cut.w[-1])), loss=loss, history=cut,
+                       diverged=not math.isfinite(loss), epochs_run=epochs, updates=updates)
 
 
 def gradient_descent(x, y, lr=1e-4, epochs=1000, init=(0.0, 0.0), batch_size=None, seed=None,
@@ -153,7 +191,36 @@ def gradient_descent(x, y, lr=1e-4, epochs=1000, init=(0.0, 0.0), batch_size=Non
         b=float(theta[0]), w=public_w(theta[1:]), loss=final_loss, initial_loss=initial_loss,
         history=History(*trace.columns(one_feature=d == 1)), diverged=diverged, epochs_run=epochs_run,
         updates=updates, lr=lr, batch_size=batch_size, optimizer=getattr(opt, "name", type(opt).__name__),
+        updates_per_epoch=batches.per_epoch, epochs=epochs,
     )
+
+
+def sweep(x, y, *, epochs, **settings):
+    """Run gradient_descent once per combination of the settings given as lists; the rest is shared.
+
+        runs = sweep(x, y, epochs=50, lr=[0.01, 0.1, 0.5], init=(0, 0))
+        runs[0.1].after(12)                    # lr = 0.1, after 12 epochs
+
+        runs = sweep(x, y, epochs=40, lr=[0.05, 0.2], batch_size=[1, 16, None], seed=42)
+        runs[0.2, 16]                          # two lists: keys are tuples, in keyword order
+
+    Made for interactive figures: compute every run in the cell above the
+    interactive one (each frame starts from a copy of that cell's variables, so
+    the runs are computed once), then pick and cut them in the interactive cell
+    with `.after(steps)`.  Only lists are swept: `init=(0, 0)` is one setting.
+    Returns a dict whose keys are the swept values (a tuple of them for several lists).
+    """
+    swept = {k: v for k, v in settings.items() if isinstance(v, list)}
+    if not swept:
+        raise ValueError("sweep needs at least one setting given as a list of values, e.g. lr=[0.01, 0.1]")
+    fixed = {k: v for k, v in settings.items() if k not in swept}
+    runs = {}
+    for values in itertools.product(*swept.values()):
+        key = values[0] if len(values) == 1 else values
+        if key in runs:
+            raise ValueError(f"sweep lists the value {key!r} twice")
+        runs[key] = gradient_descent(x, y, epochs=epochs, **fixed, **dict(zip(swept, values, strict=True)))
+    return runs
 
 
 def path_of(run):

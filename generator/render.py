@@ -301,10 +301,17 @@ def page_context(doc: Document, body_html: str, toc: list, info: dict, task: Ren
     return page
 
 
+_FRAME_DATA = re.compile(r' data-interactive="[^"]*"')
+
+
 def _feed_body(body_html: str, ctx: SiteContext, doc: Document) -> str:
-    """The body as the feed carries it: relative URLs made absolute against the post's URL."""
+    """The body as the feed carries it: relative URLs made absolute against the post's URL,
+    and without the frames of interactive figures (data for the page's script, which feed
+    readers do not run; the default frame stays as an ordinary figure)."""
     from .markdown.html import resolve_urls
 
+    if " data-interactive=" in body_html:
+        body_html = _FRAME_DATA.sub("", body_html)
     return resolve_urls(body_html, ctx.absolute_base + doc.url)
 
 

@@ -9,6 +9,7 @@ browser harness can run, in headless Chromium.
 
 from __future__ import annotations
 
+import json
 import re
 import shutil
 import urllib.parse
@@ -33,6 +34,7 @@ POSTS = {
     "markdown-and-math-showcase": "Markdown and math showcase",
 }
 SHOWCASE = "markdown-and-math-showcase"
+#: The hand-written explorer the example blog used before interactive cells computed it with gdcore.
 EMBED = "assets/embeds/learning-rate-explorer.html"
 _DATED = re.compile(r"^\d{4}-\d{2}-\d{2}-")
 
@@ -140,6 +142,30 @@ def test_every_figure_points_at_an_existing_file(example):
     assert (_page(out, "hours-studied-vs-test-scores").parent / gifs[0]).read_bytes()[:6] in (b"GIF89a", b"GIF87a")
 
 
+def test_the_interactive_figures_have_every_frame_beside_their_page(example):
+    _, _, out = example
+    expected = {"visualizing-gradient-descent": {"fig-batch-noise": 7, "fig-lr-explorer": 66},
+                SHOWCASE: {"showcase-explorer": 46}}
+    for slug, figures in expected.items():
+        page = _page(out, slug)
+        tree = html(page)
+        assert tree.css_first('script[src="/assets/theme/interactive.js"]') is not None
+        found = {}
+        for node in tree.css("div.cell-interactive"):
+            label = node.css_first("figure").attributes.get("id") or node.parent.attributes.get("id")
+            data = json.loads(node.attributes["data-interactive"])
+            found[label] = len(data["frames"])
+            for frame in data["frames"]:
+                assert all((page.parent / name).is_file() for name in frame["img"]), (slug, label, frame)
+            # the default frame is the page's own figure, with no JavaScript
+            assert data["frames"][data["default"]]["img"] == [i.attributes["src"] for i in node.css("figure img:not(.only-dark)")]
+        assert found == figures, slug
+    # the explorer's numbers follow the sliders: lr, lr x lambda_max and the loss differ between frames
+    tree = html(_page(out, "visualizing-gradient-descent"))
+    values = tree.css('span.interactive-value[data-interactive-for="25"]')
+    assert len(values) == 4 and values[1].text() == "0.78"
+
+
 def test_inline_expressions_were_substituted(example):
     root, _, out = example
     pages = [_page(out, slug) for slug in _post_sources(root)] + [out / "about" / "index.html"]
@@ -171,10 +197,12 @@ def test_the_showcase_shows_every_feature(example):
     plantuml = content.css("figure.plantuml")
     assert plantuml and all(fig.css_first("svg") is not None for fig in plantuml)
     assert not content.css("figure.plantuml img")  # never the server fallback
-    # the embedded explainer
-    iframes = [f.attributes.get("src", "") for f in content.css("iframe")]
-    assert f"/{EMBED}" in iframes
-    assert (out / EMBED).is_file()
+    # the learning-rate explorer is an interactive cell now, not a hand-written embed
+    assert not [f for f in content.css("iframe") if EMBED in f.attributes.get("src", "")]
+    explorer = content.css_first("div.cell#showcase-explorer div.cell-interactive")
+    data = json.loads(explorer.attributes["data-interactive"])
+    assert data["params"][0]["labels"][:3] == ["0.05", "0.1", "0.15"] and len(data["frames"]) == 46
+    assert data["params"][0]["labels"][data["default"]] == "0.3"
     # a chess board: a table without a header row
     boards = [t for t in content.css("table") if t.css_first("thead") is None and "♚" in t.text()]
     assert len(boards) == 1

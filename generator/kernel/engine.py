@@ -9,7 +9,7 @@ from pathlib import Path
 from collections.abc import Callable, Iterable
 
 from generator.errors import BuildError, Diagnostic
-from generator.kernel import runner
+from generator.kernel import runner, sweep
 from generator.kernel.cache import ExecCache, damage_warnings
 from generator.kernel.hashing import StampMemo
 from generator.kernel.model import ExecRequest, PostResult, ProgressEvent
@@ -46,6 +46,7 @@ def execute_posts(requests: Iterable[ExecRequest], *, cache_dir: Path, site_root
     requests = list(requests)
     ctx = _context(cache_dir, site_root, project_root, limits)
     runner.own_processes()
+    ctx.jobs = jobs
     _check_unique(requests)
     plans = [plan_post(r, cache=ctx.cache, memo=ctx.memo, site_root=ctx.site_root,
                        gdcore_hash=gdcore_hash, refresh=refresh) for r in requests]
@@ -149,7 +150,7 @@ def _record_stale(plan: PostPlan) -> bool:
         return True
     entries, inline = plan.record.get("entries", {}), plan.record.get("inline", {})
     return (any(s.key not in entries for s in plan.cells if s.key)
-            or any(s.key not in inline for s in plan.inline))
+            or any(s.key not in inline for s in plan.inline) or sweep.record_stale(plan))
 
 
 def _serialized(progress):

@@ -8,7 +8,8 @@ from pathlib import Path
 from generator.errors import Diagnostic
 from generator.markdown.cells.model import Cell, InlineExpr
 
-__all__ = ["Cell", "CellResult", "ExecRequest", "InlineExpr", "Output", "PostResult", "ProgressEvent"]
+__all__ = ["Cell", "CellResult", "ExecRequest", "Frame", "InlineExpr", "Output", "PostResult", "ProgressEvent",
+           "Sweep"]
 
 
 @dataclass(frozen=True)
@@ -54,6 +55,7 @@ class CellResult:
     outputs: list[Output] = field(default_factory=list)
     options: dict = field(default_factory=dict)  # the merged options the cell had
     seconds: float = 0.0       # run time when it last ran
+    sweep: Sweep | None = None  # an interactive cell's frames (its outputs are the default frame)
 
 
 @dataclass
@@ -79,3 +81,29 @@ class ProgressEvent:
     ran: int
     cached: int
     elapsed: float
+
+
+@dataclass
+class Frame:
+    """What an interactive cell showed for one combination of its parameters."""
+
+    values: dict                                # parameter name -> the value the run saw
+    images: list[Output]                        # its figures, in order (``filename`` beside the page)
+    outputs: list[Output]                       # everything else it showed (printed text, errors, ...)
+    inline: dict[int, str] = field(default_factory=dict)  # inline expression index -> its value there
+
+
+@dataclass
+class Sweep:
+    """The frames of an interactive cell (``#| interactive:``), in row-major order of ``params``.
+
+    The cell's own ``outputs`` are the default frame's: what readers without
+    JavaScript, the feed and the social image see.  ``complete`` is False when
+    some frames have no cached output (``--no-exec``): the page shows the
+    default frame only.
+    """
+
+    params: list                                # generator.markdown.cells.params.Param
+    default: int                                # frame number of the default frame
+    frames: list[Frame]
+    complete: bool = True

@@ -15,7 +15,7 @@ import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from generator.kernel import environment
+from generator.kernel import environment, sweep
 from generator.kernel.cache import ExecCache, valid_entry
 from generator.kernel.hashing import ABSENT, StampMemo, digest, listing_hash
 from generator.kernel.model import Cell, ExecRequest, InlineExpr
@@ -100,11 +100,13 @@ class PostPlan:
     states: list[str | None] = field(default_factory=list)  # states[p]: after cells[:p]
     first_run: int | None = None
     refresh: bool = False
+    sweeps: dict = field(default_factory=dict)  # cell index -> sweep.SweepPlan (interactive cells)
 
     @property
     def complete(self) -> bool:
         """True when every output is cached: nothing to run, no worker needed."""
-        return self.first_run is None and all(s.action == "cached" for s in self.inline)
+        return (self.first_run is None and all(s.action == "cached" for s in self.inline)
+                and all(s.done for s in self.sweeps.values()))
 
 
 def plan_post(request: ExecRequest, *, cache: ExecCache, memo: StampMemo, site_root: Path,
@@ -166,6 +168,7 @@ def plan_post(request: ExecRequest, *, cache: ExecCache, memo: StampMemo, site_r
         else:
             reason = "no cache entry"
         plan.inline.append(InlineStep(expr, "eval", reason, key=key))
+    sweep.plan_sweeps(plan, cache=cache, stale=lambda entry: _stale(entry, cache=cache, memo=memo, site_root=site_root))
     return plan
 
 

@@ -6,7 +6,7 @@ import re
 from pathlib import Path
 
 from generator.errors import Diagnostic
-from generator.kernel import environment
+from generator.kernel import environment, sweep
 from generator.kernel.cache import ExecCache
 from generator.kernel.hashing import digest
 from generator.kernel.model import CellResult, Output, PostResult
@@ -44,6 +44,17 @@ def assemble(plan: PostPlan, cache: ExecCache, *, no_exec: bool = False,
                     "content/ holds sources; write generated files elsewhere (figures are "
                     "collected automatically), or they may be picked up as pages or assets"))
         cells.append(CellResult(step.cell.index, status, reason, outputs, dict(step.cell.options), seconds))
+    frame_problems: list[tuple[int, int, str]] = []
+
+    def frame_outputs(entry: dict, cell) -> list[Output]:
+        found: list[str] = []
+        outputs = _outputs(entry, cell, plan, cache, found)
+        frame_problems.extend((cell.line, cell.index, problem) for problem in found)
+        return outputs
+
+    sweep.attach(plan, cells, frame_outputs)
+    warnings.extend(Diagnostic(req.display_path, line, f"cell {index + 1} (a frame): {problem}")
+                    for line, index, problem in dict.fromkeys(frame_problems))
     inline_values = [s.value for s in plan.inline]
     inline_reasons = [s.reason if s.value is not None else
                       (f"not evaluated (no-exec mode): {s.reason}" if not failed else "not evaluated: the post failed")
@@ -61,6 +72,7 @@ def fingerprint(plan: PostPlan) -> str:
         parts.append(step.state if step.state and step.action != "run" else f"missing:{step.cell.index}")
     for step in plan.inline:
         parts.append(f"{step.key}={step.value}" if step.value is not None else f"missing:{step.expr.index}")
+    parts += sweep.fingerprint_parts(plan)
     return digest("fingerprint", *parts)
 
 

@@ -17,6 +17,7 @@ from pathlib import Path
 from collections.abc import Callable
 
 from generator.errors import Diagnostic
+from generator.kernel import sweep
 from generator.kernel.cache import ExecCache
 from generator.kernel.hashing import StampMemo, digest
 from generator.kernel.model import ProgressEvent
@@ -48,6 +49,7 @@ class Context:
     project_root: Path
     limits: Limits
     zygote: Zygote | None = None   # the build's fork server (None: plain worker processes)
+    jobs: int | None = None        # processes at once (--jobs); an interactive cell's frames use as many
 
 
 def run_session(plan: PostPlan, ctx: Context, report: Callable[[ProgressEvent], None]) -> list[Diagnostic]:
@@ -76,6 +78,7 @@ def write_record(plan: PostPlan, cache: ExecCache, memo: StampMemo | None = None
         "inline": {s.key: s.value for s in plan.inline if s.key and s.value is not None},
         "inline_exprs": [digest(s.expr.expr.strip()) for s in plan.inline],
         "checkpoints": kept,
+        "frames": sweep.record_frames(plan),
     }
     for old in set((plan.record or {}).get("checkpoints", [])) - set(kept):
         cache.remove_checkpoint(old)
@@ -113,7 +116,7 @@ class _Session:
                 step.state = self.plan.states[p]
                 if self.pos == p:
                     self.pos = p + 1
-            elif step.action == "run" and not (self._reach(p, step) and self._run(step, p)):
+            elif not self._step(step, p):
                 ok = False
                 break
         self._progress("done" if ok else "failed")
@@ -203,6 +206,13 @@ class _Session:
         return True
 
     # -- cells ---------------------------------------------------------------------
+    def _step(self, step: CellStep, p: int) -> bool:
+        """Run a cell marked to run; an interactive cell's missing frames first, even when it is cached
+        (they run from position ``p``: see ``kernel/sweep.py``)."""
+        if step.action == "run":
+            return self._reach(p, step) and sweep.run_frames(self, step, p) and self._run(step, p)
+        return sweep.run_frames(self, step, p)
+
     def _run(self, step: CellStep, p: int, *, silent: bool = False) -> bool:
         cell = step.cell
         opts = cell.options
@@ -215,7 +225,8 @@ class _Session:
         msg = {"op": "run", "source": cell.source, "line": cell.line, "silent": silent,
                "fig_format": opts.get("fig-format", "svg"), "checkpoint": tmp, "timeout": timeout,
                "warnings": opts.get("warning", True), "figsize": figure_size(opts),
-               "renderings": opts.get("renderings")}
+               "renderings": opts.get("renderings"),
+               "params": sweep.default_values(cell)}
         reply = self._ask(msg, timeout=timeout, cell=cell.index)
         if reply is None:
             return False

@@ -177,6 +177,10 @@ def name_figures(doc: Document, result, request) -> list[Diagnostic]:
                     f"cell {cell.index + 1} has the label {label!r} of cell {first + 1}: both would write "
                     f"the figure {output.filename}",
                     "give each cell its own '#| label:' (a label in the front matter's exec: applies to every cell)"))
+        if cell.sweep is not None:   # frames are named after the default frame's figures
+            for frame in cell.sweep.frames:
+                for image in frame.images:
+                    image.filename = prefix + image.filename
     return problems
 
 
@@ -213,13 +217,19 @@ def _explain(state: BuildState, request, result, program=None) -> None:
 
 
 def figure_files(doc: Document, result) -> list[tuple[str, Path]]:
-    """(output path, cached file) of every figure a post shows, placed beside its page."""
+    """(output path, cached file) of every figure a post shows, placed beside its page
+    (an interactive cell's frames too)."""
+    from ..kernel.sweep import frame_files   # the kernel loads only when a site has cells
+
     folder = doc.out_path.rsplit("/", 1)[0] + "/" if "/" in doc.out_path else ""
     files = []
     for cell in result.cells:
+        shown = set()
         for output in cell.outputs:
             if output.kind == "image" and output.file is not None:
                 files.append((folder + output.filename, Path(output.file)))
                 if output.dark_file is not None:
                     files.append((folder + output.dark_filename, Path(output.dark_file)))
+                shown.add(output.filename)
+        files += [(folder + name, file) for name, file in frame_files(cell.sweep) if name not in shown]
     return files

@@ -176,3 +176,53 @@ def test_divergent_histories_stay_finite(line, batch_size, record):
     assert r.diverged
     assert np.isfinite(r.history.b).all() and np.isfinite(r.history.w).all()
     assert (r.history.b[-1], r.history.w[-1]) == (r.b, r.w)
+
+
+# ---- cheap sweeps: one run, cut at every epoch count (interactive figures)
+
+def _same_run(cut, fresh):
+    assert (cut.b, cut.epochs_run, cut.updates, cut.diverged) == (fresh.b, fresh.epochs_run, fresh.updates,
+                                                                   fresh.diverged)
+    assert np.array_equal(cut.w, fresh.w) and cut.loss == pytest.approx(fresh.loss, rel=1e-12)
+    for column in ("b", "w", "epoch"):
+        assert np.array_equal(getattr(cut.history, column), getattr(fresh.history, column))
+    assert np.allclose(cut.history.loss, fresh.history.loss, rtol=1e-12)
+
+
+@pytest.mark.parametrize("lr, batch_size, record", [
+    (0.1, None, "update"), (0.1, 16, "update"), (0.1, 1, "epoch"), (0.1, 8, "epoch"),
+    (1.5, None, "update"), (3.0, 1, "update"), (3.0, 1, "epoch"),   # these blow up on the way
+], ids=["batch", "minibatch", "stochastic-per-epoch", "minibatch-per-epoch", "batch-diverging",
+        "stochastic-diverging", "stochastic-diverging-per-epoch"])
+def test_after_is_the_run_of_that_many_epochs(line, lr, batch_size, record):
+    x, y = line
+    settings = dict(lr=lr, init=(0.5, -0.1), batch_size=batch_size, seed=3, record=record)
+    full = gdcore.gradient_descent(x, y, epochs=30, **settings)
+    for epochs in range(31):
+        _same_run(full.after(epochs), gdcore.gradient_descent(x, y, epochs=epochs, **settings))
+    assert full.after(30) is full
+    if full.diverged:
+        assert full.after(full.epochs_run + 1) is full
+
+
+def test_after_refuses_epochs_the_run_never_had(line):
+    x, y = line
+    run = gdcore.gradient_descent(x, y, lr=0.1, epochs=5)
+    with pytest.raises(ValueError, match="the run has 5 epochs"):
+        run.after(6)
+    with pytest.raises(ValueError):
+        run.after(-1)
+
+
+def test_sweep_runs_each_combination_once(line):
+    x, y = line
+    runs = gdcore.sweep(x, y, epochs=12, lr=[0.05, 0.3], init=(0.0, 0.0))
+    assert list(runs) == [0.05, 0.3]
+    _same_run(runs[0.3], gdcore.gradient_descent(x, y, lr=0.3, epochs=12, init=(0.0, 0.0)))
+    grid = gdcore.sweep(x, y, epochs=4, lr=[0.05, 0.3], batch_size=[1, None], seed=7)
+    assert list(grid) == [(0.05, 1), (0.05, None), (0.3, 1), (0.3, None)]
+    _same_run(grid[0.3, 1], gdcore.gradient_descent(x, y, lr=0.3, epochs=4, batch_size=1, seed=7))
+    with pytest.raises(ValueError, match="as a list"):
+        gdcore.sweep(x, y, epochs=3, lr=0.1)
+    with pytest.raises(ValueError, match="twice"):
+        gdcore.sweep(x, y, epochs=3, lr=[0.1, 0.1])

@@ -70,7 +70,7 @@ def test_tokens_carry_options_code_and_lines():
                             "Then\n`{python} x + 1`.\n")
     [cell] = [t for t in tokens if t.type == "exec_cell"]
     assert cell.meta == {"index": 0, "options": {"echo": False, "fig-cap": "Cap"}, "code": "x = 1\n",
-                         "line": 6, "problems": []}
+                         "line": 6, "problems": [], "option_lines": {"echo": 4, "fig-cap": 5}}
     inline = [c for t in tokens if t.type == "inline" for c in t.children if c.type == "exec_inline"]
     assert [c.meta for c in inline] == [
         {"index": 0, "expr": "a", "line": 1, "cells_before": 0},

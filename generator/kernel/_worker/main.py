@@ -21,7 +21,7 @@ import time
 import types
 import warnings
 
-from _worker import audit, capture, checkpoint, darkmode, figures, protocol, reaper, rich, runcode
+from _worker import audit, capture, checkpoint, darkmode, figures, protocol, reaper, rich, runcode, sweep
 
 
 
@@ -150,6 +150,8 @@ class Worker:
         self.stdout.sink = self.stderr.sink = self.sink
         sys.stdout, sys.stderr = self.stdout, self.stderr  # in case a cell replaced them
         self.shown = []
+        # An interactive cell's parameters (its default frame, or one frame of a sweep) are plain variables.
+        self.ns.update(msg.get("params") or {})
         error = None
         fd_slot = None  # where fd-level output goes: after the body's own output
         started = time.perf_counter()
@@ -342,10 +344,11 @@ def main(fd: int) -> None:
         _exit(0)
     _preimport()
     worker = Worker(init)
+    worker.sock_fd = fd   # forked frames close it: only this process talks to the build
     worker.end_marker()
     protocol.send(sock, {"op": "ready", "pid": os.getpid()})
     handlers = {"run": worker.run, "inline": worker.inline, "restore": worker.restore,
-                "reset": worker.reset}
+                "reset": worker.reset, "sweep": lambda msg: sweep.sweep(worker, msg)}
     while True:
         msg = protocol.recv(sock)
         if msg is None or msg["op"] == "quit":

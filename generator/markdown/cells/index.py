@@ -24,6 +24,7 @@ from markdown_it.common.utils import escapeHtml
 from markdown_it.rules_core import StateCore
 from markdown_it.token import Token
 
+from generator.markdown.cells.interactive import inline_html, inline_owner, interactive_html
 from generator.markdown.cells.options import merge_options
 from generator.markdown.cells.parse import parse_cell
 from generator.markdown.cells.render import RichContext, outputs_html
@@ -63,6 +64,11 @@ def cells_plugin(md: MarkdownIt, *, language: str = "python") -> None:
                 parts.append('<p class="cell-note">not executed</p>\n')
         elif cell.status == "missing":
             parts.append(f'<p class="cell-note cell-missing">output missing: {escapeHtml(cell.reason)}</p>\n')
+        elif opts["output"] and getattr(cell, "sweep", None) is not None:
+            parts.append(interactive_html(cell, options=view, cell_number=meta["index"] + 1,
+                                          render_caption=lambda text: md.renderInline(text), target=target,
+                                          env=env if env is not None else {},
+                                          line=meta.get("option_lines", {}).get("fig-cap", meta["line"])))
         elif opts["output"]:
             parts.append(outputs_html(cell.outputs, options=view, cell_number=meta["index"] + 1,
                                       render_caption=lambda text: md.renderInline(text), target=target,
@@ -77,7 +83,9 @@ def cells_plugin(md: MarkdownIt, *, language: str = "python") -> None:
         result = (env or {}).get("exec")
         values = result.inline_values if result is not None else []
         if meta["index"] < len(values) and values[meta["index"]] is not None:
-            return escapeHtml(values[meta["index"]])
+            owner = inline_owner(result, meta["index"])  # a value that follows an interactive figure
+            text = escapeHtml(values[meta["index"]])
+            return text if owner is None else inline_html(text, owner, meta["index"])
         return (f'<code class="cell-inline-missing" title="not executed">'
                 f'{escapeHtml(INLINE_PREFIX + meta["expr"])}</code>')
 
@@ -104,7 +112,7 @@ def _find_cells(state: StateCore) -> None:
             parsed = parse_cell(token.content, first_line=token.map[0] + 2)
             token.type = "exec_cell"
             token.meta = {"index": cells, "options": parsed.options, "code": parsed.code,
-                          "line": parsed.line, "problems": parsed.problems}
+                          "line": parsed.line, "problems": parsed.problems, "option_lines": parsed.option_lines}
             for line, message, hint in parsed.warnings:
                 warn(state.env, line - 1, message, hint)  # diagnostics count lines from 0
             cells += 1

@@ -17,6 +17,8 @@ import re
 from dataclasses import dataclass
 
 from generator.errors import BuildError, Diagnostic
+from generator.markdown.cells import params as sweep_params
+from generator.markdown.cells.params import DEFAULT_MAX_FRAMES
 
 BUILTIN: dict = {
     "echo": True,        # show the code
@@ -42,8 +44,17 @@ BUILTIN: dict = {
     "code-line-numbers": False,  # number the code's lines; "3,5-6": and highlight those lines
     "renderings": None,  # [light, dark]: every figure also gets a dark variant; [light]: none
     "depends": None,     # what the cell reads that the build cannot see: ["env:NAME", "data/x.csv"]
+    # interactive figures (see params.py): parameters to sweep, the frame shown first, a cap
+    "interactive": None,
+    "interactive-default": None,
+    "interactive-max-frames": DEFAULT_MAX_FRAMES,
 }
+#: ``interactive`` is not one of them: each frame has its own key, so adding a value runs only
+#: the new frames; the cell's own run (the default frame) is keyed by its values instead (see
+#: :func:`exec_options`).
 EXEC_KEYS = ("error", "fig-format", "warning", "fig-width", "fig-height", "depends")
+#: Only on a cell: a sweep belongs to one cell's code.
+CELL_ONLY_KEYS = ("interactive", "interactive-default")
 #: Allowed in front matter / site config, not on a cell: the seed, and whether an
 #: executed post ends with its reproducibility note.
 POST_KEYS = ("seed", "repro_note")
@@ -83,10 +94,46 @@ def check_options(raw: dict, *, post_level: bool = False) -> list[OptionProblem]
             problems.append(OptionProblem(str(key), f"unknown {what} '{key}' (ignored)" if not post_level
                                           else f"unknown {what} '{key}'", hint, fatal=post_level))
             continue
+        if post_level and key in CELL_ONLY_KEYS:
+            problems.append(OptionProblem(key, f"option '{key}' belongs on a cell, not in 'exec:'",
+                                          "write it as '#| " + key + ": ...' at the top of the cell"))
+            continue
         message = _check_value(key, value)
         if message:
             problems.append(OptionProblem(key, f"option '{key}' {message}"))
+    if not post_level:
+        problems += _check_interactive(raw)
     return problems
+
+
+def _check_interactive(raw: dict) -> list[OptionProblem]:
+    """``interactive-default`` must name values of ``interactive`` (checked once both are valid)."""
+    spec, default = raw.get("interactive"), raw.get("interactive-default")
+    if default is None:
+        return []
+    if not spec or sweep_params.spec_problem(spec):
+        if spec:
+            return []  # reported by _check_value
+        return [OptionProblem("interactive-default", "option 'interactive-default' needs 'interactive'",
+                              "declare the parameters to sweep with '#| interactive:'")]
+    message = sweep_params.default_problem(default, sweep_params.parse(spec))
+    return [OptionProblem("interactive-default", f"option 'interactive-default' {message}")] if message else []
+
+
+def frame_limit_problem(options: dict) -> OptionProblem | None:
+    """Too many frames for the cell's ``interactive-max-frames`` (merged options: the limit may
+    come from the post or the site)."""
+    found = sweep_params.of_options(options)
+    if found is None:
+        return None
+    params, _ = found
+    count, limit = sweep_params.frame_count(params), options.get("interactive-max-frames", DEFAULT_MAX_FRAMES)
+    if count <= limit:
+        return None
+    sizes = " x ".join(f"{len(p.values)} {p.name}" for p in params)
+    return OptionProblem("interactive", f"interactive figure has {count} frames ({sizes}), more than the "
+                                        f"limit of {limit}",
+                         f"sweep fewer values, or raise the limit with '#| interactive-max-frames: {count}'")
 
 
 def _check_value(key: str, value) -> str | None:
@@ -130,6 +177,14 @@ def _check_value(key: str, value) -> str | None:
     if key == "timeout":
         ok = isinstance(value, (int, float)) and not isinstance(value, bool) and value > 0
         return None if ok else f"must be a positive number of seconds, not {value!r}"
+    if key == "interactive":
+        return None if value is None else sweep_params.spec_problem(value)
+    if key == "interactive-default":
+        return None if value is None or isinstance(value, dict) else \
+            f"must map parameter names to one of their values, not {value!r}"
+    if key == "interactive-max-frames":
+        ok = isinstance(value, int) and not isinstance(value, bool) and value > 0
+        return None if ok else f"must be a positive whole number, not {value!r}"
     if key == "seed":
         ok = isinstance(value, int) and not isinstance(value, bool) and value >= 0
         return None if ok else f"must be a non-negative integer, not {value!r}"
@@ -187,8 +242,16 @@ def figure_size(options: dict) -> list[float] | None:
 def exec_options(options: dict) -> dict:
     """The options that change what running a cell produces (part of its cache key).
 
-    ``renderings`` is one of them only when given, so the keys of cells without it stay as they were."""
-    found = {k: options.get(k, BUILTIN[k]) for k in EXEC_KEYS}
+    ``renderings`` is one of them only when given, so the keys of cells without it stay as
+    they were.  An interactive cell's own run is its default frame: the parameter values it
+    sees are part of its key (not the other values, not the caption), so changing the default
+    re-runs the cell and what follows, while adding a value to a list re-runs nothing but the
+    new frames.
+    """
+    chosen = {k: options.get(k, BUILTIN[k]) for k in EXEC_KEYS}
     if options.get("renderings") is not None:
-        found["renderings"] = list(options["renderings"])
-    return found
+        chosen["renderings"] = list(options["renderings"])
+    found = sweep_params.of_options(options) if options.get("interactive") else None
+    if found is not None:
+        chosen["interactive-values"] = sweep_params.assignment(*found)
+    return chosen

@@ -19,6 +19,8 @@ class ParsedCell:
     line: int                 # line of the first code line, relative to the parsed text (1-based)
     problems: list = field(default_factory=list)  # (line, message, hint) in the parsed text: errors
     warnings: list = field(default_factory=list)  # likewise, for options that are only ignored
+    #: line of each option key in the parsed text, for messages about options found later
+    option_lines: dict = field(default_factory=dict)
 
 
 def parse_cell(content: str, *, first_line: int) -> ParsedCell:
@@ -34,7 +36,8 @@ def parse_cell(content: str, *, first_line: int) -> ParsedCell:
     warnings: list = []
     if option_lines:
         options, problems, warnings = _parse_options(option_lines, first_line)
-    return ParsedCell(code, options, first_line + count, problems, warnings)
+    key_lines = {key: _line_of(key, option_lines, first_line) for key in options}
+    return ParsedCell(code, options, first_line + count, problems, warnings, key_lines)
 
 
 def _parse_options(option_lines: list[str], first_line: int) -> tuple[dict, list, list]:

@@ -8,7 +8,7 @@ from markdown_it.token import Token
 
 from generator.errors import BuildError, Diagnostic
 from generator.markdown.cells.model import Cell, InlineExpr
-from generator.markdown.cells.options import ExecDefaults, merge_options
+from generator.markdown.cells.options import ExecDefaults, frame_limit_problem, merge_options
 
 
 def extract_program(tokens: Sequence[Token], *, line_offset: int = 0,
@@ -37,6 +37,10 @@ def extract_program(tokens: Sequence[Token], *, line_offset: int = 0,
                 problems.append(Diagnostic(path, line + line_offset, message, hint))
             options = merge_options(defaults, meta["options"])  # unused if problems: we raise
             line = meta["line"] + line_offset
+            too_many = frame_limit_problem(options) if not meta["problems"] else None
+            if too_many is not None:
+                at = meta.get("option_lines", {}).get("interactive", meta["line"]) + line_offset
+                problems.append(Diagnostic(path, at, too_many.message, too_many.hint))
             label = options.get("label")
             if label and meta["options"].get("label"):
                 if label in labels:
