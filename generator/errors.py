@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 
 @dataclass(frozen=True)
@@ -37,7 +38,11 @@ class BuildError(Exception):
 
     ``errors`` holds one or more diagnostics so that a stage which checks many
     files (or executes many posts) can report every problem in one run.
+    ``results`` carries what did succeed, when the raiser has it (the kernel's
+    per-post results, so the pipeline can still cache the posts that ran).
     """
+
+    results: Any = None
 
     def __init__(self, message: str | None = None, *, path: str | Path | None = None,
                  line: int | None = None, hint: str | None = None,

@@ -56,7 +56,7 @@ def execute_posts(requests: Iterable[ExecRequest], *, cache_dir: Path, site_root
         if plan.complete or no_exec:
             if plan.complete and _record_stale(plan):
                 write_record(plan, ctx.cache, ctx.memo)
-            results[plan.request.key] = assemble(plan, ctx.cache, no_exec=no_exec)
+            results[plan.request.key] = assemble(plan, ctx.cache)
         else:
             todo.append(plan)
     errors: dict[str, list[Diagnostic]] = {}
@@ -93,6 +93,7 @@ def execute_posts(requests: Iterable[ExecRequest], *, cache_dir: Path, site_root
     problems = [d for r in requests for d in errors.get(r.key, [])]
     if problems:
         error = BuildError.many(problems)
+        # the executed posts' results ride on the error for callers that show what did run
         error.results = ordered
         raise error
     return ordered

@@ -116,9 +116,9 @@ def plan_post(request: ExecRequest, *, cache: ExecCache, memo: StampMemo, site_r
     record = cache.record(request.key)
     plan = PostPlan(request, env, record, refresh=refresh)
     known = (record or {}).get("entries", {})
-    state: str | None = root_state(env)
+    state = root_state(env)   # before the next cell, while no cell must run
     plan.states.append(state)
-    root_reason = None
+    root_reason = ""          # why the first cell to run runs (set with plan.first_run)
     for cell in request.cells:
         if not cell.options.get("eval", True):
             # Never run: the state after it is the state before it (unknown
@@ -132,6 +132,7 @@ def plan_post(request: ExecRequest, *, cache: ExecCache, memo: StampMemo, site_r
             continue
         key = cell_key(state, cell, declared_values(cell, request.cwd, memo))
         entry = None if refresh else _known_entry(known, key, cache, request.key)
+        problem: str | None
         if refresh:
             problem = "refresh requested"
         elif entry is None:
@@ -143,6 +144,7 @@ def plan_post(request: ExecRequest, *, cache: ExecCache, memo: StampMemo, site_r
             plan.cells.append(CellStep(cell, "run", problem, key=key))
             plan.states.append(None)
             continue
+        assert entry is not None, "a missing entry is a problem (_why_missing always says why)"
         state = state_after(key, entry.get("files", {}))
         plan.cells.append(CellStep(cell, "cached", "cached", key=key, entry=entry, state=state))
         plan.states.append(state)
@@ -207,6 +209,7 @@ def _why_missing(plan: PostPlan, cell: Cell) -> str:
 
 def _later_reason(plan: PostPlan, cell: Cell, root_reason: str) -> str:
     first = plan.first_run
+    assert first is not None, "asked only for the cells after the first one that runs"
     if plan.record is None or root_reason == "refresh requested" or (
             plan.record and environment.describe_changes(plan.record.get("env", {}), plan.env)):
         return root_reason

@@ -15,10 +15,11 @@ from generator.kernel.plan import PostPlan
 _STATUS = {"ran": "ran", "cached": "cached", "skip": "skipped", "run": "missing"}
 
 
-def assemble(plan: PostPlan, cache: ExecCache, *, no_exec: bool = False,
-             started_worker: bool = False, failed: bool = False) -> PostResult:
+def assemble(plan: PostPlan, cache: ExecCache, *, started_worker: bool = False, failed: bool = False) -> PostResult:
     req = plan.request
-    cells, warnings, files_read = [], [], {}
+    cells: list[CellResult] = []
+    warnings: list[Diagnostic] = []
+    files_read: dict[str, str] = {}
     for step in plan.cells:
         status = _STATUS[step.action]
         reason = step.reason
@@ -70,8 +71,9 @@ def fingerprint(plan: PostPlan) -> str:
     parts = []
     for step in plan.cells:
         parts.append(step.state if step.state and step.action != "run" else f"missing:{step.cell.index}")
-    for step in plan.inline:
-        parts.append(f"{step.key}={step.value}" if step.value is not None else f"missing:{step.expr.index}")
+    for inline_step in plan.inline:
+        parts.append(f"{inline_step.key}={inline_step.value}" if inline_step.value is not None
+                     else f"missing:{inline_step.expr.index}")
     parts += sweep.fingerprint_parts(plan)
     return digest("fingerprint", *parts)
 

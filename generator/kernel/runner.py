@@ -31,6 +31,7 @@ import threading
 import time
 from dataclasses import dataclass
 from pathlib import Path
+from typing import IO, Protocol
 
 from generator.kernel._worker import protocol, reaper
 
@@ -188,10 +189,30 @@ class _Splitter:
         return kept.decode("utf-8", "replace"), total - len(kept)
 
 
+class _Process(Protocol):
+    """What :class:`WorkerProcess` uses of its process: a :class:`subprocess.Popen`, or the
+    :class:`_ForkedWorker` standing for a zygote's child.  Properties (read-only), so that
+    both fit although they type these attributes differently."""
+
+    @property
+    def pid(self) -> int: ...
+
+    @property
+    def returncode(self) -> int | None: ...
+
+    @property
+    def stdout(self) -> IO[bytes] | None: ...
+
+    @property
+    def stderr(self) -> IO[bytes] | None: ...
+
+    def wait(self, timeout: float | None = None) -> int | None: ...
+
+
 class WorkerProcess:
     """One running worker; use :meth:`request` until :meth:`close`."""
 
-    def __init__(self, *, cwd: Path, project_root: Path, display_cap: int, hard_cap: int,
+    def __init__(self, *, cwd: Path, display_cap: int, hard_cap: int,
                  zygote: Zygote | None = None):
         global _starts
         self.hard_cap = hard_cap
@@ -199,7 +220,7 @@ class WorkerProcess:
         # that user output cannot fake it.
         self.marker = f"\x1e{os.urandom(8).hex()}\x1f"
         mark = self.marker.encode()
-        proc = None
+        proc: _Process | None = None
         # matplotlib reads ./matplotlibrc when it is imported, which in the
         # zygote happened in another folder: such a post gets a plain worker,
         # whose cells import matplotlib in the post's folder.
@@ -225,7 +246,7 @@ class WorkerProcess:
                         cwd=str(cwd), env=worker_env(), stdin=subprocess.DEVNULL,
                         stdout=subprocess.PIPE, stderr=subprocess.PIPE, pass_fds=(child.fileno(),),
                         start_new_session=True)
-                    self.proc = proc
+                    self.proc: _Process = proc
                     with _lock:
                         _live.add(self)
             except BaseException:
@@ -242,8 +263,10 @@ class WorkerProcess:
         self.split = {"stdout": _Splitter(mark, display_cap), "stderr": _Splitter(mark, display_cap)}
         self.selector = selectors.DefaultSelector()
         self.selector.register(self.sock, selectors.EVENT_READ, "sock")
-        self.selector.register(self.proc.stdout, selectors.EVENT_READ, "stdout")
-        self.selector.register(self.proc.stderr, selectors.EVENT_READ, "stderr")
+        stdout, stderr = self.proc.stdout, self.proc.stderr
+        assert stdout is not None and stderr is not None, "both ways of starting connect fd 1 and 2 to pipes"
+        self.selector.register(stdout, selectors.EVENT_READ, "stdout")
+        self.selector.register(stderr, selectors.EVENT_READ, "stderr")
         self.closed: set[str] = set()   # pipes user code closed
         self.dead = False
 
@@ -284,7 +307,7 @@ class WorkerProcess:
                         # they are already in the pipes: a short wait is plenty.
                         deadline = min(deadline, time.monotonic() + 1.0)
                     continue
-                data = os.read(key.fileobj.fileno(), 1 << 16)
+                data = os.read(key.fd, 1 << 16)   # the pipe's fd, as registered
                 if not data:  # user code closed fd 1 or 2; the socket tells if it died
                     self.selector.unregister(key.fileobj)
                     self.closed.add(key.data)
@@ -328,7 +351,7 @@ class WorkerProcess:
                     if not self.sock.recv(1 << 16):
                         self.selector.unregister(self.sock)
                     continue
-                data = os.read(key.fileobj.fileno(), 1 << 16)
+                data = os.read(key.fd, 1 << 16)   # the pipe's fd, as registered
                 if data:
                     self.split[key.data].feed(data)
                 else:
@@ -364,8 +387,9 @@ class WorkerProcess:
         self.selector.close()
         self.sock.close()
         for pipe in (self.proc.stdout, self.proc.stderr):
-            with contextlib.suppress(OSError):
-                pipe.close()
+            if pipe is not None:   # never None (see __init__); checked for the type only
+                with contextlib.suppress(OSError):
+                    pipe.close()
 
 
 class Zygote:
@@ -442,6 +466,8 @@ class Zygote:
                 _zygote_pids.add(self.proc.pid)
         finally:
             child.close()
+        stderr = self.proc.stderr
+        assert stderr is not None, "started with stderr=PIPE"
         # Wait for "ready" in slices, so that close() need not wait for a slow start.
         deadline = time.monotonic() + self.startup_timeout
         parent.settimeout(0.2)
@@ -460,14 +486,14 @@ class Zygote:
         if message.get("op") != "ready":
             self.proc.kill()
             self.proc.wait()
-            err = self.proc.stderr.read().decode("utf-8", "replace").strip()
+            err = stderr.read().decode("utf-8", "replace").strip()
             detail = message.get("error") or (err.splitlines()[-1] if err else "") \
                 or f"exited with {self.proc.returncode}"
             raise ValueError(f"the fork server did not start: {detail}")
         # It sent "ready" after moving its fd 2 to /dev/null: nothing more comes here.
-        self.proc.stderr.close()
+        stderr.close()
         self.info = message
-        self._reader = threading.Thread(target=self._read, name="exec-zygote", daemon=True)
+        self._reader = threading.Thread(target=self._read, args=(parent,), name="exec-zygote", daemon=True)
         self._reader.start()
 
     # -- spawn -------------------------------------------------------------
@@ -475,6 +501,8 @@ class Zygote:
         """Fork a worker in ``cwd`` whose protocol socket is ``sock_fd``; None if unavailable."""
         if not self._ensure():
             return None
+        ctrl = self.ctrl
+        assert ctrl is not None, "set by _start() before the zygote became ready, and never unset"
         out_r, out_w = os.pipe()
         err_r, err_w = os.pipe()
         with self._cond:
@@ -483,7 +511,7 @@ class Zygote:
         request = json.dumps({"op": "spawn", "id": ident, "cwd": str(cwd)}).encode()
         try:
             with self._send_lock:
-                socket.send_fds(self.ctrl, [request], [sock_fd, out_w, err_w])
+                socket.send_fds(ctrl, [request], [sock_fd, out_w, err_w])
         except OSError as exc:
             self._lose(f"could not send to the fork server: {exc}")
             os.close(out_r)
@@ -511,10 +539,11 @@ class Zygote:
         return _ForkedWorker(self, ident, reply["pid"], out_r, err_r)
 
     # -- replies and exit statuses ---------------------------------------------------
-    def _read(self) -> None:
+    def _read(self, ctrl: socket.socket) -> None:
+        """The reader thread: ``ctrl`` is :attr:`ctrl` (passed, as it is never None here)."""
         while True:
             try:
-                data = self.ctrl.recv(1 << 16)
+                data = ctrl.recv(1 << 16)
             except OSError:
                 data = b""
             if not data:
@@ -622,6 +651,7 @@ class _ForkedWorker:
             return self.returncode
         ended, code = self.zygote.wait_code(self.ident, self.pid, timeout)
         if not ended:
+            assert timeout is not None, "without a timeout, wait_code waits until the worker ends"
             raise subprocess.TimeoutExpired(self.args, timeout)
         self.returncode = code
         return code

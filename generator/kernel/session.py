@@ -104,8 +104,8 @@ class _Session:
         cells, n = self.plan.cells, len(self.plan.cells)
         ok = True
         for p in range(n + 1):
-            for step in (s for s in self.plan.inline if s.expr.cells_before == p):
-                if not self._inline(step, p):
+            for inline_step in (s for s in self.plan.inline if s.expr.cells_before == p):
+                if not self._inline(inline_step, p):
                     ok = False
                     break
             if not ok or p == n:
@@ -137,7 +137,7 @@ class _Session:
         limits = ctx.limits
         cwd = Path(req.cwd).resolve()
         try:
-            self.worker = WorkerProcess(cwd=cwd, project_root=ctx.project_root,
+            self.worker = WorkerProcess(cwd=cwd,
                                         display_cap=limits.display_cap, hard_cap=limits.hard_cap,
                                         zygote=ctx.zygote)
         except OSError as exc:
@@ -173,7 +173,7 @@ class _Session:
         restored = None
         for j in range(p, self.pos, -1):
             state = self.plan.states[j]
-            if cells[j - 1].action == "skip" or not self.ctx.cache.has_checkpoint(state):
+            if cells[j - 1].action == "skip" or state is None or not self.ctx.cache.has_checkpoint(state):
                 continue
             # Only a checkpoint signed on this machine is unpickled, from a private copy.
             copy = self.ctx.cache.verified_checkpoint(state)
@@ -185,6 +185,7 @@ class _Session:
                 copy.unlink(missing_ok=True)
             if reply is None:
                 return False
+            assert reply.message is not None, "_ask returns only answered requests"
             if reply.message.get("ok"):
                 self.pos, restored = j, j
                 break
@@ -216,10 +217,9 @@ class _Session:
     def _run(self, step: CellStep, p: int, *, silent: bool = False) -> bool:
         cell = step.cell
         opts = cell.options
-        state = self.plan.states[p]
-        key = step.key if silent else cell_key(state, cell, declared_values(cell, self.req.cwd, self.ctx.memo))
-        tmp = None
+        key, tmp = "", None   # a silent run stores nothing: it needs neither
         if not silent:
+            key = cell_key(self._state(p), cell, declared_values(cell, self.req.cwd, self.ctx.memo))
             tmp = str(self.ctx.cache.scratch_dir() / f"{key}.{os.getpid()}.pkl")
         timeout = float(opts.get("timeout", BUILTIN["timeout"]))
         msg = {"op": "run", "source": cell.source, "line": cell.line, "silent": silent,
@@ -231,6 +231,7 @@ class _Session:
         if reply is None:
             return False
         result = reply.message
+        assert result is not None, "_ask returns only answered requests"
         error = result["error"]
         if error and (error.get("fatal") or not opts.get("error", False)):
             if result["checkpoint"]:
@@ -262,11 +263,10 @@ class _Session:
         return True
 
     def _inline(self, step: InlineStep, p: int) -> bool:
-        state = self.plan.states[p]
         if step.action == "cached":
             return True
         if step.key is None:  # the cells before it ran in this session: key known only now
-            step.key = inline_key(state, step.expr)
+            step.key = inline_key(self._state(p), step.expr)
             value = None if self.plan.refresh else self.ctx.cache.inline(step.key)
             if value is not None:  # the cells re-ran but ended in a state seen before
                 step.action, step.value, step.reason = "cached", value, "cached"
@@ -280,16 +280,27 @@ class _Session:
         reply = self._ask({"op": "inline", "expr": expr.expr, "line": expr.line}, timeout=timeout, inline=expr.index)
         if reply is None:
             return False
-        error = reply.message["error"]
+        message = reply.message
+        assert message is not None, "_ask returns only answered requests"
+        error = message["error"]
         if error:
             self._inline_error(expr, error)
             return False
-        step.action, step.value = "ran", reply.message["value"]
+        step.action, step.value = "ran", message["value"]
         self.ctx.cache.put_inline(step.key, step.value)
         return True
 
+    def _state(self, p: int) -> str:
+        """The state at position ``p``, known once drive() has come to ``p``: every cell before
+        it was cached (state from the plan), ran in this session (state set) or is skipped (copied)."""
+        state = self.plan.states[p]
+        assert state is not None, f"state at position {p} unknown"
+        return state
+
     # -- talking to the worker -----------------------------------------------------------
     def _ask(self, msg: dict, *, timeout: float, cell: int | None = None, inline: int | None = None) -> Reply | None:
+        """The worker's reply (``message`` not None), or None after recording why there is none."""
+        assert self.worker is not None, "asked only after _start() made the worker"
         # A moment of grace lets the worker dump its stack when the time is up.
         reply = self.worker.request(msg, timeout=timeout + _GRACE)
         if reply.message is not None:
@@ -302,7 +313,7 @@ class _Session:
             what, line = f"inline expression {inline + 1}", self.req.inline[inline].line
         else:
             what, line = "restoring a checkpoint", None
-        stack = _user_stack(reply.stderr, self.req.display_path)
+        stack = _user_stack(reply.stderr)
         if reply.failure == "timeout":
             message = f"{what} timed out after {timeout:g} s and was stopped"
             hint = ("make it faster, or raise the limit with '#| timeout: N' in the cell "
@@ -372,7 +383,7 @@ def _merge_fd_output(result: dict, reply: Reply, error: dict | None) -> list[dic
     return outputs
 
 
-def _user_stack(stderr: str, display_path: str) -> str:
+def _user_stack(stderr: str) -> str:
     """The end of what the worker wrote to fd 2, without the worker's own frames."""
     keep = []
     for line in stderr.strip().splitlines()[-40:]:

@@ -76,9 +76,9 @@ class CapturedStream(io.TextIOBase):
         self._fd = fd
         self.sink: OutputSink | None = None
 
-    @property
-    def encoding(self):  # some libraries inspect it
-        return "utf-8"
+    # Some libraries inspect it.  A class attribute, not a property: typeshed declares
+    # TextIOBase.encoding a plain str attribute, which a read-only property cannot override.
+    encoding = "utf-8"
 
     def writable(self) -> bool:
         return True

@@ -12,10 +12,13 @@ import io
 import os
 import sys
 import tempfile
+from typing import Any
 
 DPI = 144
 MIME = {"svg": "image/svg+xml", "png": "image/png", "gif": "image/gif"}
-_PINNED_RC = {"svg.hashsalt": "gdblog", "svg.fonttype": "path"}
+# Keys typed Any: recent matplotlib types rc_context's keys as a Literal of every rcParam
+# name (matplotlib.typing.RcKeyType), which older supported versions (>= 3.7) do not have.
+_PINNED_RC: dict[Any, str] = {"svg.hashsalt": "gdblog", "svg.fonttype": "path"}
 
 
 def pyplot():

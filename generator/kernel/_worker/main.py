@@ -20,9 +20,12 @@ import sys
 import time
 import types
 import warnings
+from typing import TYPE_CHECKING, Any, TextIO
 
 from _worker import audit, capture, checkpoint, darkmode, figures, protocol, reaper, rich, runcode, sweep
 
+if TYPE_CHECKING:
+    import ctypes   # imported when first needed (end_marker)
 
 
 @contextlib.contextmanager
@@ -43,6 +46,9 @@ def cell_settings(msg: dict):
 
 class Worker:
     """Process-wide state: the namespace, the capture streams, the file recorder."""
+
+    #: The fd of the socket to the build, set by main() (forked frames close it: see sweep.py).
+    sock_fd: int
 
     def __init__(self, init: dict):
         self.filename = init["display_path"]
@@ -79,7 +85,7 @@ class Worker:
         self.stdout = capture.CapturedStream("stdout", 1)
         self.stderr = capture.CapturedStream("stderr", 2)
         sys.stdout, sys.stderr = self.stdout, self.stderr
-        self._libc = None
+        self._libc: ctypes.CDLL | None = None
         self.sink: capture.OutputSink | None = None
         self.shown: list = []   # figures already saved in this cell (identity)
         self.fig_format = "svg"
@@ -162,7 +168,7 @@ class Worker:
                                             first_line=msg["line"])
             if msg.get("timeout"):
                 # Where was it stuck?  Dumped to fd 2 just before the parent kills us.
-                faulthandler.dump_traceback_later(msg["timeout"], file=sys.__stderr__)
+                faulthandler.dump_traceback_later(msg["timeout"], file=_real_stderr())
             self.recorder.active = True
             try:
                 with cell_settings(msg):
@@ -221,7 +227,8 @@ class Worker:
                 value = eval(code, self.ns)
             finally:
                 self.recorder.active = False
-            reply = {"op": "value", "value": _capped(str(value), self.display_cap), "error": None}
+            reply: dict[str, Any] = {"op": "value", "value": _capped(str(value), self.display_cap),
+                                     "error": None}
         except capture.OutputLimitExceeded as exc:
             reply = {"op": "value", "value": None, "error": {"fatal": "output", "message": str(exc)}}
         except BaseException as exc:
@@ -230,7 +237,7 @@ class Worker:
         finally:
             self.stdout.sink = self.stderr.sink = self.sink = None
             random.setstate(saved[0])
-            if saved[1] is not None:
+            if np is not None and saved[1] is not None:   # saved[1] is set exactly when numpy is
                 np.random.set_state(saved[1])
             figures.close_all()
         files_read, files_written = self.recorder.take()
@@ -261,6 +268,14 @@ class Worker:
         for fd in (1, 2):
             with contextlib.suppress(OSError):
                 os.write(fd, self.marker)
+
+
+def _real_stderr() -> TextIO:
+    """``sys.__stderr__`` (``sys.stderr`` is the cells' capture stream): fd 2, the pipe the build
+    reads, which the runner always connects."""
+    stream = sys.__stderr__
+    assert stream is not None, "a worker always has fd 2"
+    return stream
 
 
 def _capped(text: str, cap: int) -> str:
@@ -337,7 +352,7 @@ def main(fd: int) -> None:
     # Orphans of what the cells start come to this process, not to init: _exit() finds them.
     reaper.set_subreaper()
     _die_with_the_build()
-    faulthandler.enable(file=sys.__stderr__)  # a segfault dumps the cell's stack to fd 2
+    faulthandler.enable(file=_real_stderr())  # a segfault dumps the cell's stack to fd 2
     profiler = _profiler()
     init = protocol.recv(sock)
     if init is None:

@@ -20,6 +20,7 @@ import importlib.abc
 import json
 import os
 import sys
+from typing import Any
 
 from _worker import figures
 
@@ -36,7 +37,8 @@ def bundle_of(obj) -> tuple[dict, dict] | None:
     special = _plotly(obj) or _altair(obj)
     if special is not None:
         return special, {}
-    data, metadata = {}, {}
+    data: dict[str, Any] = {}
+    metadata: dict[str, Any] = {}
     method = getattr(type(obj), "_repr_mimebundle_", None)
     if method is not None and not isinstance(obj, type):
         found = obj._repr_mimebundle_()
@@ -179,7 +181,7 @@ class _RawBundle:
 def make_get_ipython(ns: dict, module, scratch: str):
     """``get_ipython`` for cells whose magics IPython transformed: a shell on the cell namespace,
     made on first use (its profile goes to ``scratch``, never to the writer's ~/.ipython)."""
-    shell = []
+    shell: list[Any] = []   # the InteractiveShell, once made (IPython may not be installed)
 
     def get_ipython():
         if not shell:

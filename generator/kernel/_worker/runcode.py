@@ -27,8 +27,10 @@ def compile_cell(source: str, *, filename: str, first_line: int) -> CompiledCell
     padded = "\n" * (first_line - 1) + source
     tree = ast.parse(padded, filename=filename, mode="exec")
     last = None
-    if tree.body and isinstance(tree.body[-1], ast.Expr) and not _ends_with_semicolon(source):
-        last = ast.Expression(tree.body.pop().value)
+    tail = tree.body[-1] if tree.body else None
+    if isinstance(tail, ast.Expr) and not _ends_with_semicolon(source):
+        tree.body.pop()
+        last = ast.Expression(tail.value)
     body = compile(tree, filename, "exec", dont_inherit=True)
     return CompiledCell(body, compile(last, filename, "eval", dont_inherit=True) if last else None)
 
@@ -45,9 +47,11 @@ def compile_expression(expr: str, *, filename: str, line: int) -> CodeType:
     # caret points under the expression, not under the start of the paragraph.
     column = max(linecache.getline(filename, line).find(expr), 0)
     for node in ast.walk(tree):
-        if getattr(node, "lineno", None) == 1:
+        # Expressions, keyword arguments and lambda parameters are the only nodes with
+        # a position that an "eval" tree can hold (operators and contexts have none).
+        if isinstance(node, (ast.expr, ast.keyword, ast.arg)) and node.lineno == 1:
             node.col_offset += column
-            if getattr(node, "end_lineno", None) == 1:
+            if node.end_lineno == 1 and node.end_col_offset is not None:
                 node.end_col_offset += column
     ast.increment_lineno(tree, line - 1)
     return compile(tree, filename, "eval", dont_inherit=True)
