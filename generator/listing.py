@@ -12,6 +12,7 @@ import html
 from collections.abc import Sequence
 from dataclasses import dataclass
 from itertools import groupby
+from typing import Any
 
 from .document import Document, RenderedDoc, reading_minutes
 from .images import eager_first_image
@@ -122,9 +123,8 @@ def list_pages(posts: list[Document], pages: list[Document], rendered: dict[str,
 
     slim = [{k: e[k] for k in ("title", "url", "date")} for e in entries]
     years = []
-    for year, group in groupby(slim, key=lambda e: e["date"].year):
-        group = list(group)
-        years.append({"year": year, "url": f"/archive/{year}/", "posts": group})
+    for year, of_year in groupby(slim, key=lambda e: e["date"].year):
+        years.append({"year": year, "url": f"/archive/{year}/", "posts": list(of_year)})
         result.append(ListPage("archive.html", f"archive/{year}/index.html", f"/archive/{year}/",
                                {"kind": "archive", "title": f"Posts from {year}", "url": f"/archive/{year}/",
                                 "years": [years[-1]]}))
@@ -139,7 +139,7 @@ def list_pages(posts: list[Document], pages: list[Document], rendered: dict[str,
                            {"kind": "feed", "url": "/feed.xml", "posts": feed_posts, "updated": newest,
                             "has_images": any(p["image"] for p in feed_posts)}))
 
-    sitemap = [{"url": "/", "lastmod": newest if posts else None}]
+    sitemap: list[dict[str, Any]] = [{"url": "/", "lastmod": newest if posts else None}]
     sitemap += [{"url": d.url, "lastmod": d.updated or (None if d.undated else d.date)} for d in posts]
     sitemap += [{"url": d.url, "lastmod": d.updated} for d in pages if d.meta.get("sitemap") is not False]
     sitemap += [{"url": t["url"], "lastmod": None} for t in tag_list]

@@ -81,7 +81,7 @@ def liquid_body(doc: Document, ctx: SiteContext, diagnostics: list[Diagnostic]) 
 
 def document_env(doc: Document, ctx: SiteContext, exec_result: Any = None) -> DocumentEnv:
     """The markdown-it env a document is parsed and rendered with (see :mod:`generator.markdown.env`)."""
-    post_exec = doc.meta.get("exec") if isinstance(doc.meta.get("exec"), dict) else {}
+    post_exec: dict = doc.meta["exec"] if isinstance(doc.meta.get("exec"), dict) else {}
     env: DocumentEnv = {"path": doc.rel, "body_line": doc.body_line, "meta": doc.meta,
                         "source_dir": str(doc.folder), "site_root": ctx.site_root,
                         "allow_errors": post_exec.get("error", ctx.allow_errors) is True,

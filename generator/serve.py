@@ -312,7 +312,7 @@ class Server:
         try:
             import watchfiles
         except ImportError:
-            watchfiles = None
+            watchfiles = None  # type: ignore[assignment]  # optional: the loop polls instead
         if self.watch != "poll" and watchfiles is not None:
             try:
                 self._watchfiles_loop(watchfiles)
@@ -446,13 +446,13 @@ class _Handler(http.server.BaseHTTPRequestHandler):
             # The pipeline swaps the new output in with renames; a lookup
             # that fell in between finds nothing, so ask again after the build.
             kind, target = self.app.resolve(path)
-        if kind == "redirect":
+        if kind == "redirect" and isinstance(target, str):
             self.send_response(302)
             self.send_header("Location", urllib.parse.quote(target))
             self.send_header("Content-Length", "0")
             self.end_headers()
             return
-        if kind == "file":
+        if kind == "file" and isinstance(target, Path):
             try:
                 data = target.read_bytes()
             except OSError:

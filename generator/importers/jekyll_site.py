@@ -121,12 +121,12 @@ def _support_folder(src: Path, name: str, settings: JekyllSettings, found: SiteF
         return                          # _site, or a folder Jekyll does not publish
     for rel in _files(src, name, skip):
         if kind == "post":
-            found.entries.append(_post(rel, name))
+            found.entries.append(_post(rel))
         else:
             found.entries.append(Entry(rel, kind))
 
 
-def _post(rel: str, folder: str, category: str = "") -> Entry:
+def _post(rel: str, category: str = "") -> Entry:
     stem, ext = os.path.splitext(rel.rsplit("/", 1)[-1])
     kind = "post" if POST_NAME.match(stem) and ext.lower() in MARKDOWN_EXTENSIONS else "not-a-post"
     return Entry(rel, kind, category=category)
@@ -142,7 +142,7 @@ def _regular_folder(src: Path, name: str, keep: _Filter, found: SiteFiles, skip:
                              and (skip is None or (here / d).resolve() != skip))
         if has_posts:                   # <category>/_posts/: posts with the category of the folders above
             for rel in _files(src, f"{rel_dir}/_posts", skip):
-                found.entries.append(_post(rel, "_posts", category=rel_dir))
+                found.entries.append(_post(rel, category=rel_dir))
         for file in sorted(filenames):
             rel = f"{rel_dir}/{file}"
             if keep.keep(rel) and not (here / file).is_symlink():

@@ -49,7 +49,7 @@ def _combine(rules, base: int):
     for rexmatch, _, _ in rules:
         regex = getattr(rexmatch, "__self__", None)
         part = _scoped(regex, base) if regex is not None else None
-        if part is None:
+        if regex is None or part is None:
             return None
         parts.append("()" + part)
         markers.append(group)
@@ -105,7 +105,7 @@ def _fast_get_tokens_unprocessed(self, text, stack=("root",)):
                 if m:
                     rule = candidate
                     break
-        if rule is not None:
+        if rule is not None and m is not None:   # a rule is only ever chosen with its match
             rexmatch, action, new_state = rule
             if action is not None:
                 if type(action) is _TokenType:

@@ -144,7 +144,7 @@ def parse_lines(spec: str) -> list[int]:
 _TAG = re.compile(r'(<span class="[^"]*">|</span>|\n)')
 
 
-def split_lines(body: str, numbers: bool, marked: tuple[int, ...]) -> str:
+def split_lines(body: str, marked: tuple[int, ...]) -> str:
     """Pygments' flat ``<span>`` output, one ``<span class="line">`` per line (spans cut at line ends),
     so CSS can number lines (a counter, never copied with the code) and mark some."""
     lines: list[str] = []
@@ -199,7 +199,7 @@ def highlight_code(code: str, lang: str, attrs: str = "") -> str:
         body = highlight(code, lexer, _formatter())
         classes = "highlight"
         if numbers or marked:
-            body = split_lines(body, numbers, marked)
+            body = split_lines(body, marked)
             classes += " numbered" if numbers else ""
         html = f'<pre class="{classes}"><code class="language-{escapeHtml(lang)}">{body}</code></pre>'
     memo.new[key] = html

@@ -14,7 +14,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 
 from markdown_it import MarkdownIt
-from markdown_it.ruler import Ruler
+from markdown_it.ruler import RuleOptionsType, Ruler
 
 #: Our core rules (and the standard ones they are placed around), in running order.
 CORE_ORDER: tuple[str, ...] = (
@@ -42,14 +42,14 @@ CORE_ORDER: tuple[str, ...] = (
 )
 
 
-def place_core(md: MarkdownIt, name: str, rule: Callable, options: dict | None = None) -> None:
+def place_core(md: MarkdownIt, name: str, rule: Callable, options: RuleOptionsType | None = None) -> None:
     """Insert the core rule ``name`` (which must be in :data:`CORE_ORDER`) at its place."""
     at = CORE_ORDER.index(name)
     place(md.core.ruler, name, rule, after=CORE_ORDER[:at], before=CORE_ORDER[at + 1:], options=options)
 
 
 def place(ruler: Ruler, name: str, rule: Callable, *, after: Sequence[str], before: Sequence[str] = (),
-          options: dict | None = None) -> None:
+          options: RuleOptionsType | None = None) -> None:
     """Insert ``rule`` right after the last present rule of ``after``, but before every
     present rule of ``before``.  At least one name in ``after`` must be present."""
     names = [r.name for r in ruler.__rules__]

@@ -77,11 +77,9 @@ def _loader():
     import yaml
 
     base = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
-    loader = type("FrontMatterLoader", (base,), {})
-    loader.yaml_implicit_resolvers = {
-        first: [r for r in resolvers if r[0] != "tag:yaml.org,2002:timestamp"]
-        for first, resolvers in base.yaml_implicit_resolvers.items()}
-    return loader
+    resolvers = {first: [r for r in found if r[0] != "tag:yaml.org,2002:timestamp"]
+                 for first, found in base.yaml_implicit_resolvers.items()}
+    return type("FrontMatterLoader", (base,), {"yaml_implicit_resolvers": resolvers})
 
 
 def front_matter_line(text: str, key: str) -> int | None:

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import importlib.util
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 from ..document import Document
 from ..errors import BuildError, Diagnostic
@@ -74,7 +74,8 @@ def _program(state: BuildState, doc: Document) -> tuple[Program, bool]:
 
         ensure_body(doc, state.config, state.root)
         env = document_env(doc, state.ctx)
-        tokens = state.parser().parse(liquid_body(doc, state.ctx, []), env)
+        # a TypedDict is a plain dict at run time, which the plugins fill
+        tokens = state.parser().parse(liquid_body(doc, state.ctx, []), cast("dict[str, Any]", env))
         cells, inline = extract_program(tokens, line_offset=doc.body_line - 1, defaults=defaults, path=doc.rel)
         program = (cells, inline, defaults.seed)
     state.new.programs[doc.rel] = (k, program_to_json(*program))

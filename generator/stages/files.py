@@ -65,7 +65,7 @@ def _figures(state: BuildState) -> None:
     by_rel = {doc.rel: doc for doc in state.site.documents}
     for rel, result in state.exec_results.items():
         for out_path, file in figure_files(by_rel[rel], result):
-            state.outputs.reuse_or_make(out_path, key("figure", str(file)), lambda file=file: file, owner=rel)
+            state.outputs.reuse_or_make(out_path, key("figure", str(file)), partial(Path, file), owner=rel)
 
 
 def _notebooks(state: BuildState) -> None:
@@ -156,4 +156,4 @@ def _copies(state: BuildState) -> None:
         if not os.access(copy.path, os.R_OK):   # reused or not, a clean build would have to read it
             raise os_error(PermissionError(errno.EACCES, os.strerror(errno.EACCES)), "read this file", copy.owner)
         state.outputs.reuse_or_make(out_path, key("copy", str(copy.path), st.st_mtime_ns, st.st_size),
-                                    lambda path=copy.path: path, owner=copy.owner)
+                                    partial(Path, copy.path), owner=copy.owner)

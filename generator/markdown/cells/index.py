@@ -109,7 +109,7 @@ def _find_cells(state: StateCore) -> None:
     cells = inline = 0
     for token in state.tokens:
         if token.type == "fence" and _INFO_RE.match(token.info.strip()):
-            parsed = parse_cell(token.content, first_line=token.map[0] + 2)
+            parsed = parse_cell(token.content, first_line=(token.map or [0, 0])[0] + 2)
             token.type = "exec_cell"
             token.meta = {"index": cells, "options": parsed.options, "code": parsed.code,
                           "line": parsed.line, "problems": parsed.problems, "option_lines": parsed.option_lines}

@@ -15,6 +15,7 @@ from __future__ import annotations
 import difflib
 import re
 from dataclasses import dataclass
+from typing import Any
 
 from generator.errors import BuildError, Diagnostic
 from generator.markdown.cells import params as sweep_params
@@ -165,7 +166,7 @@ def _check_value(key: str, value) -> str | None:
         ok = isinstance(value, bool) or (isinstance(value, str) and re.fullmatch(r"[\d\s,-]+", value) is not None)
         return None if ok else f'must be true, false or lines such as "3,5-6", not {value!r}'
     if key == "renderings":
-        ok = value is None or (isinstance(value, list) and value and value[0] == "light"
+        ok = value is None or bool(isinstance(value, list) and value and value[0] == "light"
                                and set(value) <= {"light", "dark"} and len(value) == len(set(value)))
         return None if ok else f"must be [light, dark] or [light], not {value!r}"
     if key == "depends":
@@ -229,13 +230,14 @@ def resolve_defaults(site: dict | None = None, post: dict | None = None, *,
 def figure_size(options: dict) -> list[float] | None:
     """(width, height) in inches from ``fig-width``/``fig-height`` (one alone keeps matplotlib's
     aspect ratio of 6.4 x 4.8), or None for matplotlib's default."""
-    width, height = options.get("fig-width"), options.get("fig-height")
+    width: Any = options.get("fig-width")    # numbers (check_options saw to it)
+    height: Any = options.get("fig-height")
     if width is None and height is None:
         return None
     if width is None:
-        width = height * 6.4 / 4.8
+        return [float(height) * 6.4 / 4.8, float(height)]
     if height is None:
-        height = width * 4.8 / 6.4
+        return [float(width), float(width) * 4.8 / 6.4]
     return [float(width), float(height)]
 
 

@@ -57,7 +57,8 @@ def _parse_options(option_lines: list[str], first_line: int) -> tuple[dict, list
     if not isinstance(data, dict):
         return {}, [(first_line, "cell options must be 'key: value' lines",
                      "write options as '#| key: value', one per line")], []
-    problems, warnings = [], []
+    problems: list[tuple] = []
+    warnings: list[tuple] = []
     for problem in check_options(data):
         found = (_line_of(problem.key, option_lines, first_line), problem.message, problem.hint)
         (problems if problem.fatal else warnings).append(found)

@@ -55,7 +55,8 @@ def accelerate() -> None:
 
     for cls in vars(model).values():
         if isinstance(cls, type) and "calls_variable" in vars(cls):
-            cls.calls_variable = _memoized(vars(cls)["calls_variable"])
+            found: Any = cls   # a citeproc element class: the method is replaced on the class
+            found.calls_variable = _memoized(vars(cls)["calls_variable"])
     _cache_item_lookups()
     _DONE = True
 

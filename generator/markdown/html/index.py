@@ -15,6 +15,8 @@ from __future__ import annotations
 
 import html
 import re
+from collections.abc import MutableMapping
+from typing import Any
 
 from markdown_it import MarkdownIt
 from markdown_it.rules_core import StateCore
@@ -89,11 +91,13 @@ def _iframe_lenient(state: StateInline, silent: bool) -> bool:
     return True
 
 
-def _fix_iframe_tags(content: str, env: dict, line: int | None) -> str:
+def _fix_iframe_tags(content: str, env: MutableMapping[str, Any], line: int | None) -> str:
     """Re-serialize iframe start tags whose attributes needed a repair."""
 
     def fix(match: re.Match) -> str:
         tag = TAG.match(match.group(0))
+        if tag is None:
+            return match.group(0)
         attrs = parse_attributes(tag.group(2))
         fixed = _repair_attributes(attrs, env, line)
         return match.group(0) if fixed == attrs else _serialize("iframe", fixed)
@@ -146,7 +150,7 @@ def resolve_urls(fragment: str, page_url: str) -> str:
     return TAG.sub(lambda m: _ANY_URL_ATTR.sub(attr, m.group(0)), fragment)
 
 
-def _drop_mathjax(content: str, env: dict, line: int | None) -> str:
+def _drop_mathjax(content: str, env: MutableMapping[str, Any], line: int | None) -> str:
     def drop(match: re.Match) -> str:
         attrs = match.group(1).lower()
         if "mathjax" in attrs or "x-mathjax-config" in attrs or (

@@ -25,6 +25,7 @@ ignores them.
 from __future__ import annotations
 
 import re
+from typing import Any
 
 from markdown_it import MarkdownIt
 from markdown_it.rules_block import StateBlock
@@ -203,12 +204,17 @@ def _block_end(tokens, i: int) -> tuple[int, int | None]:
     return j, opening.map[1] if opening.map else None
 
 
+def _lines(token) -> list[int]:
+    """A block token's [first line, line after]; every IAL and block token has one."""
+    return token.map or [-1, -1]
+
+
 def _apply(state: StateCore, header_ids: bool) -> None:
     tokens = state.tokens
     alds = state.env.setdefault("kramdown_alds", {})
     keep = []
     pending: list[tuple[dict, list[str]]] = []   # IALs waiting for the next block (after a blank line)
-    level_of_pending = None
+    level_of_pending = 0    # the level of the block the pending IALs wait at (when any wait)
     for i, token in enumerate(tokens):
         if token.type != "kramdown_ial":
             if pending and token.nesting == -1 and token.level < level_of_pending:
@@ -223,7 +229,7 @@ def _apply(state: StateCore, header_ids: bool) -> None:
         if token.meta["ald"]:
             continue                            # stored while parsing blocks
         target = None
-        if i > 0 and tokens[i - 1].type == "kramdown_ial" and tokens[i - 1].map[1] == token.map[0]:
+        if i > 0 and tokens[i - 1].type == "kramdown_ial" and _lines(tokens[i - 1])[1] == _lines(token)[0]:
             # a second IAL line right under the first goes where the first went
             target = tokens[i - 1].meta.get("target")
             if target is None and not tokens[i - 1].meta["ald"]:
@@ -231,7 +237,7 @@ def _apply(state: StateCore, header_ids: bool) -> None:
                 continue
         elif i > 0:
             j, last_line = _block_end(tokens, i)
-            if j >= 0 and tokens[j].level == token.level and last_line == token.map[0]:
+            if j >= 0 and tokens[j].level == token.level and last_line == _lines(token)[0]:
                 target = tokens[j]
         if target is not None:
             token.meta["target"] = target
@@ -321,16 +327,17 @@ def _wrap_self_contained(md: MarkdownIt) -> None:
 
     Their renderers are installed by other plugins, possibly after this one,
     so the wrapping happens on the first render."""
-    original_render = md.renderer.render
+    renderer: Any = md.renderer   # a RendererHTML: its rules dict and render method are replaced
+    original_render = renderer.render
 
     def render(tokens, options, env):
         for name in ("fence", "code_block", "math_block", "html_block"):
-            rule = md.renderer.rules.get(name)
+            rule = renderer.rules.get(name)
             if rule is not None and not getattr(rule, "_kramdown_ial", False):
-                md.renderer.rules[name] = _attr_rule(rule)
+                renderer.rules[name] = _attr_rule(rule)
         return original_render(tokens, options, env)
 
-    md.renderer.render = render
+    renderer.render = render
 
 
 def _attr_rule(rule):
@@ -341,5 +348,5 @@ def _attr_rule(rule):
             out = _with_attrs(out, token.meta["kramdown_attrs"])
         return out
 
-    wrapped._kramdown_ial = True
+    wrapped.__dict__["_kramdown_ial"] = True   # marks a rule already wrapped
     return wrapped

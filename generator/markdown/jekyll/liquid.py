@@ -28,6 +28,7 @@ import json
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import Any
 
 from ...errors import BuildError, Diagnostic
 
@@ -136,7 +137,7 @@ def _stringify(value) -> str:
 
 
 def _lookup(scope: dict, path: str):
-    value = scope
+    value: Any = scope
     for part in re.findall(r"\.([A-Za-z_][\w-]*)|\[(\d+)\]", path):
         key, index = part
         if key and isinstance(value, dict):
@@ -474,7 +475,7 @@ def _include(rest: str, ctx: LiquidContext, path: str, line: int) -> str:
                          hint=f"copy it from your Jekyll site to _includes/{name} (or templates/_includes/{name}), "
                               "or remove the tag")
     nested = ctx.include is not None
-    depth = ctx.include.get("\x00depth", 0) + 1 if nested else 1
+    depth = ctx.include.get("\x00depth", 0) + 1 if ctx.include is not None else 1
     if depth > 8:
         raise BuildError(f"{{% include {name} %}}: includes nested more than 8 deep (does one include itself?)",
                          path=path, line=line)

@@ -89,7 +89,7 @@ def render_toc(renderer, tokens, idx, options, env, levels, list_id) -> str:
     for level, ident, children in _entries(tokens, levels):
         while stack[-1][0] >= level:
             stack.pop()
-        node = (ident, children, [])
+        node: tuple[str, list, list] = (ident, children, [])
         stack[-1][1].append(node)
         stack.append((level, node[2]))
     if not root:

@@ -29,7 +29,8 @@ def links_plugin(md: MarkdownIt, *, base_path: str = "/", spaces: bool = True) -
     :param spaces: accept unencoded spaces in link and image destinations.
     """
     if spaces:
-        md.helpers = types.SimpleNamespace(parseLinkLabel=parseLinkLabel,
+        # the helpers module's interface, with our destination parser inside
+        md.helpers = types.SimpleNamespace(parseLinkLabel=parseLinkLabel,  # type: ignore[assignment]
                                            parseLinkDestination=_lenient_destination,
                                            parseLinkTitle=parseLinkTitle)
     if base_path != "/":
