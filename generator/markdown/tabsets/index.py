@@ -41,8 +41,10 @@ def tabsets_plugin(md: MarkdownIt) -> None:
 
 
 def _is_tabset(token: Token) -> bool:
+    if token.type != "fenced_div_open":   # the cheap test first: it runs on every token of every post
+        return False
     attrs = (token.meta or {}).get("attributes")
-    return token.type == "fenced_div_open" and attrs is not None and "panel-tabset" in attrs.classes
+    return attrs is not None and "panel-tabset" in attrs.classes
 
 
 def _tabsets(state: StateCore) -> None:
