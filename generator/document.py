@@ -75,7 +75,7 @@ class Document:
         data["bundle"] = str(self.bundle) if self.bundle is not None else None
         data["date"] = self.date.isoformat()
         data["updated"] = self.updated.isoformat() if self.updated else None
-        data["load_warnings"] = [dataclasses.astuple(w) for w in self.load_warnings]
+        data["load_warnings"] = [_diagnostic_row(w) for w in self.load_warnings]
         return data
 
     @classmethod
@@ -93,6 +93,12 @@ class Document:
         values["signals"] = frozenset(values["signals"])
         values["also_read"] = tuple(tuple(a) for a in values["also_read"])
         return cls(**values)
+
+
+def _diagnostic_row(d: Diagnostic) -> tuple:
+    """A Diagnostic as stored in the manifest (dataclasses.astuple deep-copies: 20x slower,
+    and a pathological post may carry tens of thousands of warnings)."""
+    return (d.path, d.line, d.message, d.hint)
 
 
 def body_signals(body: str) -> frozenset[str]:
@@ -170,7 +176,7 @@ class RenderedDoc:
             "rel": self.rel, "key": self.key, "out_path": self.out_path, "excerpt_html": self.excerpt_html,
             "summary_text": self.summary_text, "has_math": self.has_math,
             "excerpt_has_math": self.excerpt_has_math, "excerpt_has_mermaid": self.excerpt_has_mermaid,
-            "words": self.words, "diagnostics": [dataclasses.astuple(d) for d in self.diagnostics],
+            "words": self.words, "diagnostics": [_diagnostic_row(d) for d in self.diagnostics],
             "out_stat": list(self.out_stat), "highlight_keys": list(self.highlight_keys),
             "features": sorted(self.features), "dependencies": [list(d) for d in self.dependencies],
             "image": self.image,
