@@ -39,6 +39,7 @@ import os
 import shutil
 import stat
 import sys
+from collections.abc import Callable
 from pathlib import Path
 
 from .errors import BuildError
@@ -242,44 +243,33 @@ class Staging:
         return True
 
     def copy(self, source: Path, out_path: str) -> tuple:
-        self.open()
-        target = os.path.join(self.path, out_path)
-        tmp = target + ".~tmp"
-        try:
-            try:
-                shutil.copyfile(source, tmp)
-            except (FileNotFoundError, NotADirectoryError):
-                if not os.path.exists(source):
-                    raise
-                _make_room(target)
-                shutil.copyfile(source, tmp)
-            _replace(tmp, target)
-        except OSError as exc:
-            _discard_file(tmp)
-            if exc.errno in (errno.ENOSPC, errno.EDQUOT, errno.EROFS):
-                # the copy failed where it writes: name that file (and its file system), not the source
-                raise OSError(exc.errno, exc.strerror, target) from None
-            raise
-        self.add(out_path)
-        return _stat(target)
+        return self._place(out_path, lambda tmp: shutil.copyfile(source, tmp))
 
     def symlink(self, link: str, out_path: str) -> tuple:
         """A symlink with the target text ``link`` (a site's link published as itself)."""
+        return self._place(out_path, lambda tmp: os.symlink(link, tmp))
+
+    def _place(self, out_path: str, make: Callable[[str], object]) -> tuple:
+        """Make a file beside ``out_path`` in the staging folder with ``make(tmp)``, then
+        rename it into place (making room for it: a missing folder, a file where a folder
+        goes); return its stat.  A failure leaves no temporary file; a full or read-only
+        disk names the file being written, not the source."""
         self.open()
         target = os.path.join(self.path, out_path)
         tmp = target + ".~tmp"
         _discard_file(tmp)
         try:
             try:
-                os.symlink(link, tmp)
-            except (FileNotFoundError, NotADirectoryError):
+                make(tmp)
+            except (FileNotFoundError, NotADirectoryError) as exc:
+                if tmp not in (exc.filename, exc.filename2):   # a missing source: room would not help
+                    raise
                 _make_room(target)
-                os.symlink(link, tmp)
+                make(tmp)
             _replace(tmp, target)
         except OSError as exc:
             _discard_file(tmp)
             if exc.errno in (errno.ENOSPC, errno.EDQUOT, errno.EROFS):
-                # the copy failed where it writes: name that file (and its file system), not the source
                 raise OSError(exc.errno, exc.strerror, target) from None
             raise
         self.add(out_path)
