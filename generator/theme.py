@@ -78,12 +78,12 @@ class Theme:
         import jinja2
 
         base_path, absolute_base = self._base_path, self._absolute_base
-        bytecode_cache = None
+        on_disk = None
         if self._cache_dir is not None:
             # compiled templates survive between builds (a one-post rebuild need not recompile them)
-            bytecode_cache = signed_bytecode_cache(self._cache_dir)
+            on_disk = signed_bytecode_cache(self._cache_dir)
         env = jinja2.Environment(
-            bytecode_cache=bytecode_cache,
+            bytecode_cache=process_bytecode_cache(on_disk, self._cache_dir),
             loader=_site_loader(jinja2, self.dirs, self._site_root),
             autoescape=jinja2.select_autoescape(["html", "xml"], default_for_string=True),
             undefined=jinja2.ChainableUndefined,
@@ -210,6 +210,49 @@ def _site_loader(jinja2, dirs: list[Path], site_root: Path):
                 raise os_error(exc, "read this template", exc.filename, site_root) from None
 
     return SiteLoader([str(d) for d in dirs])
+
+
+#: Templates compiled in this process: Jinja's bytes by cache key (each holds its source's
+#: checksum, which Jinja checks on load).  Made here, so never untrusted.
+_COMPILED: dict[str, bytes] = {}
+#: (cache folder, key) of the compiled templates this process knows to be in that folder.
+_STORED: set[tuple[str, str]] = set()
+
+
+def process_bytecode_cache(on_disk, folder: Path | None):
+    """Jinja's bytecode cache: this process's compiled templates first, then ``on_disk``
+    (the site's ``folder``), which also receives them, so a later process finds them there.
+
+    Every build makes a new Environment; a process that builds again (``serve``,
+    the tests) then reuses what it compiled instead of compiling each template anew.
+    """
+    import jinja2
+
+    def store(bucket) -> None:
+        if on_disk is not None and (str(folder), bucket.key) not in _STORED:
+            on_disk.dump_bytecode(bucket)
+            _STORED.add((str(folder), bucket.key))
+
+    class ProcessBytecodeCache(jinja2.BytecodeCache):
+        def load_bytecode(self, bucket) -> None:
+            known = _COMPILED.get(bucket.key)
+            if known is not None:
+                bucket.bytecode_from_string(known)   # resets itself when the source changed
+                if bucket.code is not None:
+                    store(bucket)
+                    return
+            if on_disk is not None:
+                on_disk.load_bytecode(bucket)
+                if bucket.code is not None:
+                    _COMPILED[bucket.key] = bucket.bytecode_to_string()
+                    _STORED.add((str(folder), bucket.key))
+
+        def dump_bytecode(self, bucket) -> None:
+            _COMPILED[bucket.key] = bucket.bytecode_to_string()
+            _STORED.discard((str(folder), bucket.key))   # a new compilation: the folder holds an older one
+            store(bucket)
+
+    return ProcessBytecodeCache()
 
 
 #: Label of the compiled-template files this module signs (see generator/signing.py).
