@@ -146,6 +146,7 @@ def test_the_interactive_figures_have_every_frame_beside_their_page(example):
     _, _, out = example
     expected = {"visualizing-gradient-descent": {"fig-batch-noise": 7, "fig-lr-explorer": 66},
                 SHOWCASE: {"showcase-explorer": 46}}
+    with_dark = 0
     for slug, figures in expected.items():
         page = _page(out, slug)
         tree = html(page)
@@ -155,11 +156,22 @@ def test_the_interactive_figures_have_every_frame_beside_their_page(example):
             label = node.css_first("figure").attributes.get("id") or node.parent.attributes.get("id")
             data = json.loads(node.attributes["data-interactive"])
             found[label] = len(data["frames"])
+            # gdcore's plots have dark variants (plain matplotlib figures do not): so do their frames
+            dark = [i.attributes["src"] for i in node.css("figure img.only-dark")]
+            with_dark += bool(dark)
             for frame in data["frames"]:
                 assert all((page.parent / name).is_file() for name in frame["img"]), (slug, label, frame)
+                if dark:
+                    assert len(frame["dark"]) == len(frame["img"]) and set(frame["dark"]).isdisjoint(frame["img"])
+                    assert all((page.parent / name).is_file() for name in frame["dark"]), (slug, label, frame)
+                else:
+                    assert "dark" not in frame
             # the default frame is the page's own figure, with no JavaScript
-            assert data["frames"][data["default"]]["img"] == [i.attributes["src"] for i in node.css("figure img:not(.only-dark)")]
+            default = data["frames"][data["default"]]
+            assert default["img"] == [i.attributes["src"] for i in node.css("figure img:not(.only-dark)")]
+            assert default.get("dark", []) == dark
         assert found == figures, slug
+    assert with_dark == 2   # the two gdcore figures of "Visualizing gradient descent"
     # the explorer's numbers follow the sliders: lr, lr x lambda_max and the loss differ between frames
     tree = html(_page(out, "visualizing-gradient-descent"))
     values = tree.css('span.interactive-value[data-interactive-for="25"]')

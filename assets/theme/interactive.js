@@ -24,8 +24,8 @@
     var params = data.params, frames = data.frames;
     var cell = root.getAttribute("data-interactive-cell");
     var outputs = root.querySelector(".interactive-outputs");
-    // A figure with a dark variant is two <img>s (only-light, only-dark); frames have one
-    // picture each, so the dark twin follows its light image and shows the light frame.
+    // A figure with a dark variant is two <img>s (only-light, only-dark): the dark twin
+    // follows its light image, showing the frame's dark variant (frame.dark) when it has one.
     var images = Array.prototype.filter.call(root.querySelectorAll("img"), function (img) {
       return !(outputs && outputs.contains(img)) && !img.classList.contains("only-dark");
     });
@@ -125,9 +125,14 @@
       return button;
     }
 
+    function darkShown() {   // the page shows the dark twins (dark theme or colour scheme)
+      return twins.some(function (twin) { return twin && getComputedStyle(twin).display !== "none"; });
+    }
+
     function preload(k) {
       if (k < 0 || k >= frames.length) return;
-      frames[k].img.forEach(function (src) {
+      var wanted = darkShown() && frames[k].dark ? frames[k].dark : frames[k].img;
+      wanted.forEach(function (src) {
         if (!loaded[src]) {
           var image = new Image();
           image.src = src;
@@ -177,7 +182,9 @@
         var twin = twins[n];
         if (twin) {
           if (!twin.hasAttribute("data-dark-src")) twin.setAttribute("data-dark-src", twin.getAttribute("src"));
-          var shown = number === data.default ? twin.getAttribute("data-dark-src") : src;
+          // the frame's dark variant; a frame cached without one shows its light picture
+          var dark = frame.dark && frame.dark[n];
+          var shown = dark || (number === data.default ? twin.getAttribute("data-dark-src") : src);
           twin.style.visibility = src ? "" : "hidden";
           if (shown && twin.getAttribute("src") !== shown) twin.setAttribute("src", shown);
         }

@@ -88,8 +88,14 @@ def default_values(cell: Cell) -> dict | None:
 
 
 def frame_key(state: str, cell: Cell, values: dict) -> str:
+    """The cache key of one frame: the state before the cell, its source, the options that
+    change what it makes (``renderings`` too: frames get dark variants as the cell's figures
+    do) and the frame's values.  "frame-2": frames cached before they had dark variants are
+    made again, so a cached build equals a clean one."""
     options = {k: cell.options.get(k, BUILTIN[k]) for k in EXEC_KEYS}
-    return digest("frame", state, cell.source, json.dumps(options, sort_keys=True),
+    if cell.options.get("renderings") is not None:
+        options["renderings"] = list(cell.options["renderings"])
+    return digest("frame-2", state, cell.source, json.dumps(options, sort_keys=True),
                   json.dumps(values, sort_keys=True))
 
 
@@ -162,9 +168,7 @@ def run_frames(session: Any, step: Any, p: int) -> bool:
     parallel = max(1, min(len(missing), session.ctx.jobs or os.cpu_count() or 1))
     msg = {"op": "sweep", "source": cell.source, "line": cell.line, "timeout": timeout,
            "fig_format": opts.get("fig-format", "svg"), "warnings": opts.get("warning", True),
-           "figsize": figure_size(opts), "parallel": parallel,
-           # frames have no dark variant: the page swaps the light image in (interactive.js)
-           "renderings": ["light"],
+           "figsize": figure_size(opts), "parallel": parallel, "renderings": opts.get("renderings"),
            "frames": [{"id": f.number, "values": f.values} for f in missing],
            "inline": [{"index": e.index, "expr": e.expr, "line": e.line} for e in swept.inline]}
     # Each frame is stopped by the worker after `timeout`; this only guards against a stuck worker.
@@ -326,15 +330,22 @@ def attach(plan: Any, cells: list[CellResult], convert: Callable[[dict, Cell], l
 
 
 def _frame_image(out: Output, base: Output | None) -> Output:
+    """Name a frame's image (and its dark variant) beside the default frame's, by content."""
     if base is not None and base.file is not None and out.file is not None \
             and Path(base.file).name == Path(out.file).name:
         out.filename = base.filename   # the same picture as the page's own figure: one file
+        out.dark_filename = base.dark_filename if out.dark_file is not None else ""
         return out
-    blob = Path(out.file).stem if out.file is not None else "missing"
     stem = base.filename.rsplit(".", 1)[0] if base is not None else out.filename.rsplit(".", 1)[0]
     ext = out.filename.rsplit(".", 1)[-1]
-    out.filename = f"{stem}.{blob[:16]}.{ext}"
+    out.filename = f"{stem}.{_blob_name(out.file)}.{ext}"
+    if out.dark_file is not None:
+        out.dark_filename = f"{stem}.{_blob_name(out.dark_file)}.{ext}"
     return out
+
+
+def _blob_name(file: Path | None) -> str:
+    return Path(file).stem[:16] if file is not None else "missing"
 
 
 def frame_files(sweep: Sweep | None) -> list[tuple[str, Path]]:
@@ -346,6 +357,8 @@ def frame_files(sweep: Sweep | None) -> list[tuple[str, Path]]:
         for out in frame.images:
             if out.file is not None:
                 files.setdefault(out.filename, Path(out.file))
+            if out.dark_file is not None and out.dark_filename:
+                files.setdefault(out.dark_filename, Path(out.dark_file))
     return sorted(files.items())
 
 

@@ -182,6 +182,8 @@ def name_figures(doc: Document, result, request) -> list[Diagnostic]:
             for frame in cell.sweep.frames:
                 for image in frame.images:
                     image.filename = prefix + image.filename
+                    if image.dark_filename:
+                        image.dark_filename = prefix + image.dark_filename
     return problems
 
 
@@ -231,6 +233,7 @@ def figure_files(doc: Document, result) -> list[tuple[str, Path]]:
                 files.append((folder + output.filename, Path(output.file)))
                 if output.dark_file is not None:
                     files.append((folder + output.dark_filename, Path(output.dark_file)))
+                    shown.add(output.dark_filename)
                 shown.add(output.filename)
         files += [(folder + name, file) for name, file in frame_files(cell.sweep) if name not in shown]
     return files

@@ -129,17 +129,18 @@ def test_a_select_for_text_values_in_the_dark(sites, browser):
             page = v.page
             data = frames(page)
             # the figure has a dark variant: the visible image is the dark twin, which shows
-            # the default frame's dark picture and, for any other frame, that frame's picture
+            # each frame's own dark variant
             seen = "Array.from(document.querySelectorAll('.cell-interactive figure img'))" \
                    ".filter(img => getComputedStyle(img).display !== 'none').map(img => img.getAttribute('src'))"
             dark_default = page.evaluate(seen)
             assert len(dark_default) == 1 and dark_default[0].endswith("-dark.svg")
             page.select_option("#interactive-1-marker", "2")
             assert state(page)["src"] == data["frames"][2]["img"][0]
-            assert page.evaluate(seen) == [data["frames"][2]["img"][0]]
+            assert data["frames"][2]["dark"][0] != data["frames"][2]["img"][0]
+            assert page.evaluate(seen) == [data["frames"][2]["dark"][0]]
             assert state(page)["caption"] == "Markers: triangle"
             page.select_option("#interactive-1-marker", str(data["default"]))
-            assert page.evaluate(seen) == dark_default
+            assert page.evaluate(seen) == dark_default == [data["frames"][data["default"]]["dark"][0]]
             background = page.evaluate("getComputedStyle(document.querySelector('.interactive-controls'))"
                                        ".backgroundColor")
             assert background == "rgb(30, 33, 38)"   # the dark theme's --code-bg

@@ -120,6 +120,24 @@ def test_editing_the_caption_runs_nothing(site):
     assert second.cells[0].reason == "cached; frames: 3 cached"
 
 
+def test_frames_follow_renderings_and_asking_for_dark_variants_reruns_them(site):
+    one_post(site, interactive())
+    light = site.execute(POST)[POST].cells[0].sweep
+    assert all(image.dark_file is None for frame in light.frames for image in frame.images)
+    forget_runs(site)
+    one_post(site, interactive(extra=("renderings: [light, dark]",)))
+    sweep = site.execute(POST)[POST].cells[0].sweep
+    assert sorted(runs(site)) == ["1", "1", "2", "3"]   # the cell and every frame ran again
+    for frame in sweep.frames:
+        [image] = frame.images
+        assert image.dark_file is not None and image.dark_filename.endswith(".svg")
+        assert image.dark_filename not in (image.filename, "")
+    # the default frame's pictures are the cell's own, dark variant included
+    [own] = [o for o in site.execute(POST)[POST].cells[0].outputs if o.kind == "image"]
+    assert (sweep.frames[0].images[0].filename, sweep.frames[0].images[0].dark_filename) == \
+        (own.filename, own.dark_filename)
+
+
 def test_adding_a_value_runs_only_the_new_frames(site):
     one_post(site, interactive("[1, 2, 3]"), after=fence("print('after', k)"))
     first = site.execute(POST)[POST]

@@ -112,6 +112,8 @@ def _frame_data(sweep: Any, options: dict, cell_number: int, render_caption: Cal
         shown = outputs_html(frame.outputs, options=options, cell_number=cell_number,
                              render_caption=render_caption) if frame.outputs else ""
         item: dict = {"img": [out.filename for out in frame.images], "out": texts.setdefault(shown, len(texts))}
+        if any(getattr(out, "dark_filename", "") for out in frame.images):   # for dark pages
+            item["dark"] = [getattr(out, "dark_filename", "") or out.filename for out in frame.images]
         values = {str(k): v for k, v in frame.inline.items() if k in varying}
         if values:
             item["v"] = values
