@@ -20,6 +20,7 @@ from markdown_it.rules_inline import StateInline
 from markdown_it.token import Token
 
 from ..rules import place_core
+from ..tokens import block_open
 from .parse import Attributes, attributes_at, trailing_attributes
 
 _TARGETS = ("image", "code_inline", "link_close", "pandoc_span_close")
@@ -55,15 +56,8 @@ def apply(token: Token, attrs: Attributes) -> None:
 
 
 def _opening(tokens: list[Token]) -> Token | None:
-    last = tokens[-1]
-    if last.nesting != -1:
-        return last
-    depth = 0
-    for token in reversed(tokens):
-        depth += token.nesting
-        if depth == 0:
-            return token
-    return None
+    found = block_open(tokens, len(tokens) - 1)
+    return tokens[found] if found >= 0 else None
 
 
 def _inline_attrs(state: StateInline, silent: bool) -> bool:

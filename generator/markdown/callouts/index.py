@@ -30,6 +30,7 @@ from markdown_it.token import Token
 
 from ..diagnostics import warn
 from ..rules import place_core
+from ..tokens import block_close
 
 CALLOUT_KINDS = {"note": "Note", "tip": "Tip", "warning": "Warning", "important": "Important", "caution": "Caution"}
 _APPEARANCES = ("default", "simple", "minimal")
@@ -70,11 +71,7 @@ def _callouts(state: StateCore) -> None:
 def _retype(state: StateCore, tokens: list[Token], i: int, token: Token) -> None:
     attrs = token.meta["attributes"]
     kind = _kind(token)
-    depth, close = 0, i
-    for close in range(i, len(tokens)):
-        depth += tokens[close].nesting
-        if depth == 0:
-            break
+    close = block_close(tokens, i)
     title = None
     if i + 3 <= close and tokens[i + 1].type == "heading_open":
         title = list(tokens[i + 2].children or [])

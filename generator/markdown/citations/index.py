@@ -38,6 +38,7 @@ from markdown_it.token import Token
 
 from ..diagnostics import warn
 from ..rules import place_core
+from ..tokens import block_close
 from .syntax import CiteItem, cite_syntax
 
 #: The style used when neither the document nor the site names one: Chicago author-date, Pandoc's and Quarto's.
@@ -178,13 +179,7 @@ def _place(tokens: list[Token], refs_div: int | None, entries: list[tuple[str, s
     token.block = True
     token.meta = {"entries": entries, "heading": refs_div is None}
     if refs_div is not None:
-        end = refs_div
-        depth = 0
-        for end in range(refs_div, len(tokens)):
-            depth += tokens[end].nesting
-            if depth == 0:
-                break
-        tokens[refs_div: end + 1] = [token]
+        tokens[refs_div: block_close(tokens, refs_div) + 1] = [token]
         return
     if not entries:
         return

@@ -33,6 +33,7 @@ from markdown_it.rules_core import StateCore
 from markdown_it.rules_inline import StateInline
 
 from ..rules import place_core
+from ..tokens import block_open
 
 #: ``{: body}`` / ``{:name: body}``: quoted values may hold ``}``.
 IAL = re.compile(r"\{:(?!:)((?:[^}\"'\n]|\"[^\"\n]*\"|'[^'\n]*')*)\}")
@@ -175,11 +176,8 @@ def _span_target(tokens):
     if last.type in ("image", "code_inline", "math_inline"):
         return last
     if last.nesting == -1:
-        depth = 0
-        for token in reversed(tokens):
-            depth += token.nesting
-            if depth == 0:
-                return token
+        found = block_open(tokens, len(tokens) - 1)
+        return tokens[found] if found >= 0 else None
     return None
 
 
@@ -194,12 +192,7 @@ def _block_end(tokens, i: int) -> tuple[int, int | None]:
         return j, token.map[1] if token.map else None
     if token.nesting == 1:
         return -1, None
-    depth = 0
-    while j >= 0:
-        depth += tokens[j].nesting
-        if depth == 0:
-            break
-        j -= 1
+    j = block_open(tokens, j)
     opening = tokens[j]
     return j, opening.map[1] if opening.map else None
 

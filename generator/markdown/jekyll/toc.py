@@ -20,6 +20,7 @@ from markdown_it.rules_core import StateCore
 from markdown_it.token import Token
 
 from ..rules import place_core
+from ..tokens import block_close
 
 
 def toc_plugin(md: MarkdownIt, *, levels: tuple[int, int] = (1, 6), list_id: str = "markdown-toc",
@@ -41,12 +42,7 @@ def _is_toc_list(tokens, i: int) -> int:
     token = tokens[i]
     if token.type not in ("bullet_list_open", "ordered_list_open") or not (token.meta or {}).get("kramdown_toc"):
         return -1
-    depth, j = 0, i
-    while j < len(tokens):
-        depth += tokens[j].nesting
-        if depth == 0:
-            break
-        j += 1
+    j = block_close(tokens, i)
     texts = [t.content.strip() for t in tokens[i:j] if t.type == "inline"]
     items = sum(1 for t in tokens[i:j] if t.type == "list_item_open")
     return j if items == 1 and texts == ["TOC"] else -1

@@ -29,6 +29,7 @@ from markdown_it.token import Token
 
 from ..diagnostics import warn
 from ..rules import place_core
+from ..tokens import block_close
 
 
 def tabsets_plugin(md: MarkdownIt) -> None:
@@ -63,11 +64,7 @@ def _rewrite(tokens: list[Token], state: StateCore) -> list[Token]:
             out.append(token)
             i += 1
             continue
-        depth, close = 0, i
-        for close in range(i, len(tokens)):
-            depth += tokens[close].nesting
-            if depth == 0:
-                break
+        close = block_close(tokens, i)
         out += _tabset(token, _rewrite(tokens[i + 1: close], state), state)
         i = close + 1
     return out

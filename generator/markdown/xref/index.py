@@ -26,11 +26,11 @@ from markdown_it.token import Token
 from ..citations.syntax import cite_syntax
 from ..diagnostics import warn
 from ..rules import place_core
+from ..tokens import block_close
 from .render import render_float_close, render_float_open
 from .targets import (
     Numbering,
     Target,
-    block_end,
     caption_paragraph,
     float_tokens,
     image_paragraph,
@@ -110,7 +110,7 @@ def _walk(tokens: list[Token], numbering: Numbering, env: MutableMapping, parent
     while i < len(tokens):
         token = tokens[i]
         if token.type == "fenced_div_open" and kind_of(_ident(token)) and parent is None:
-            end = block_end(tokens, i)
+            end = block_close(tokens, i)
             out += _panel(token, tokens[i + 1: end], numbering, env)
             i = end + 1
             continue
@@ -130,7 +130,7 @@ def _walk(tokens: list[Token], numbering: Numbering, env: MutableMapping, parent
             i += 3
             continue
         if token.type == "table_open":
-            end = block_end(tokens, i)
+            end = block_close(tokens, i)
             i = _table(tokens, i, end, out, numbering, parent, letters)
             continue
         if token.type == "math_block" and (token.meta or {}).get("label"):

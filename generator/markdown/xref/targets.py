@@ -98,16 +98,6 @@ def caption_paragraph(tokens: list[Token], i: int) -> tuple[list[Token], str | N
     return [c for c in children if not (c.type == "text" and not c.content)], ident
 
 
-def block_end(tokens: list[Token], i: int) -> int:
-    """Index of the token closing the block opened at ``i``."""
-    depth = 0
-    for j in range(i, len(tokens)):
-        depth += tokens[j].nesting
-        if depth == 0:
-            return j
-    return len(tokens) - 1
-
-
 def float_tokens(kind: str, target: Target | None, label: str | None, caption: list[Token] | None,
                  *, panel: int = 0, sub: bool = False) -> tuple[Token, Token]:
     """The ``xref_float_open`` / ``xref_float_close`` pair of one figure or table."""
