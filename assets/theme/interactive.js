@@ -110,10 +110,11 @@
         if (timer !== null) { stop(); return; }
         var last = p.labels.length - 1;
         if (current[j] === last) select(j, 0);
+        var dark = darkShown();
         for (var k = current[j] + 1; k <= last; k++) {   // the whole run ahead, in order
           var ahead = current.slice();
           ahead[j] = k;
-          preload(frameNumber(ahead));
+          preload(frameNumber(ahead), dark);
         }
         button.setAttribute("aria-pressed", "true");
         button.textContent = "\u275A\u275A";
@@ -129,9 +130,9 @@
       return twins.some(function (twin) { return twin && getComputedStyle(twin).display !== "none"; });
     }
 
-    function preload(k) {
+    function preload(k, dark) {   // dark: darkShown(), asked once by the caller
       if (k < 0 || k >= frames.length) return;
-      var wanted = darkShown() && frames[k].dark ? frames[k].dark : frames[k].img;
+      var wanted = dark && frames[k].dark ? frames[k].dark : frames[k].img;
       wanted.forEach(function (src) {
         if (!loaded[src]) {
           var image = new Image();
@@ -142,13 +143,14 @@
     }
 
     function preloadNear() {
+      var dark = darkShown();
       for (var j = 0; j < params.length; j++) {
         for (var d = -NEAR; d <= NEAR; d++) {
           var k = current[j] + d;
           if (d === 0 || k < 0 || k >= params[j].labels.length) continue;
           var near = current.slice();
           near[j] = k;
-          preload(frameNumber(near));
+          preload(frameNumber(near), dark);
         }
       }
     }
