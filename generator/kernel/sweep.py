@@ -38,7 +38,7 @@ from generator.errors import Diagnostic
 from generator.kernel.hashing import digest
 from generator.kernel.model import Cell, CellResult, Frame, InlineExpr, Output, Sweep
 from generator.markdown.cells import params as sweep_params
-from generator.markdown.cells.options import BUILTIN, EXEC_KEYS, figure_size
+from generator.markdown.cells.options import BUILTIN, figure_size, run_options
 
 _TIMEOUT_HINT = ("make it faster, or raise the limit with '#| timeout: N' in the cell "
                  "or 'exec: {timeout: N}' in the front matter")
@@ -92,9 +92,7 @@ def frame_key(state: str, cell: Cell, values: dict) -> str:
     change what it makes (``renderings`` too: frames get dark variants as the cell's figures
     do) and the frame's values.  "frame-2": frames cached before they had dark variants are
     made again, so a cached build equals a clean one."""
-    options = {k: cell.options.get(k, BUILTIN[k]) for k in EXEC_KEYS}
-    if cell.options.get("renderings") is not None:
-        options["renderings"] = list(cell.options["renderings"])
+    options = run_options(cell.options)
     return digest("frame-2", state, cell.source, json.dumps(options, sort_keys=True),
                   json.dumps(values, sort_keys=True))
 

@@ -241,18 +241,26 @@ def figure_size(options: dict) -> list[float] | None:
     return [float(width), float(height)]
 
 
-def exec_options(options: dict) -> dict:
-    """The options that change what running a cell produces (part of its cache key).
-
-    ``renderings`` is one of them only when given, so the keys of cells without it stay as
-    they were.  An interactive cell's own run is its default frame: the parameter values it
-    sees are part of its key (not the other values, not the caption), so changing the default
-    re-runs the cell and what follows, while adding a value to a list re-runs nothing but the
-    new frames.
-    """
+def run_options(options: dict) -> dict:
+    """The options that change what one run of a cell makes: part of its key, and of each
+    frame's key for an interactive cell.  ``renderings`` is one of them only when given, so
+    the keys of cells without it stay as they were."""
     chosen = {k: options.get(k, BUILTIN[k]) for k in EXEC_KEYS}
     if options.get("renderings") is not None:
         chosen["renderings"] = list(options["renderings"])
+    return chosen
+
+
+def exec_options(options: dict) -> dict:
+    """The options that change what running a cell produces (part of its cache key):
+    :func:`run_options`, and for an interactive cell the values of its own run.
+
+    An interactive cell's own run is its default frame: the parameter values it sees are
+    part of its key (not the other values, not the caption), so changing the default
+    re-runs the cell and what follows, while adding a value to a list re-runs nothing but
+    the new frames.
+    """
+    chosen = run_options(options)
     found = sweep_params.of_options(options) if options.get("interactive") else None
     if found is not None:
         chosen["interactive-values"] = sweep_params.assignment(*found)
